@@ -39,7 +39,11 @@ export interface TaskStore {
   /** Takes the per-target lease if it is free or expired; false when another cycle holds it. */
   acquireLease(target: Target, owner: string, nowMs: number, leaseSeconds: number): Promise<boolean>;
   /** Frees the lease held by `owner` and records how the cycle ended. */
-  releaseLease(target: Target, owner: string, update: { baselineDone: boolean; lastCycleAt: string }): Promise<void>;
+  releaseLease(
+    target: Target,
+    owner: string,
+    update: { baselineDone: boolean; lastCycleAt: string },
+  ): Promise<void>;
   /** Every stored job of the target, by job id (strongly consistent). */
   loadJobs(target: Target): Promise<Map<string, StoredJob>>;
   /** One stored job, or null (strongly consistent). */
