@@ -1,0 +1,318 @@
+import type { Authenticator } from '../auth/authenticator';
+import {
+  InvalidJobsClientOptionsError,
+  JobsApiError,
+  type JobsCallSite,
+  JobsNetworkError,
+  JobsThrottledError,
+  JobsTimeoutError,
+  JobsUnauthorizedError,
+  MalformedJobsResponseError,
+} from './errors';
+import type { JobsApi, JobsPage, JobsQuery } from './jobs-client';
+import { buildJobsUrl, validateJobsQuery, validateProjectId } from './query';
+import { parseJobsBody } from './response';
+import { backoffDelayMs, retryAfterMs } from './retry';
+import { scanAllPages } from './scan';
+
+/** What `onRequest` hears after each HTTP attempt: for metrics and logs, never credentials. */
+export interface JobsRequestInfo {
+  /** HTTP status, or null when there was none (timeout, network error). */
+  readonly status: number | null;
+  /** 1-based attempt number within one call. */
+  readonly attempt: number;
+  readonly durationMs: number;
+  /** Why the attempt did not produce a page, when it did not. */
+  readonly error?: string;
+}
+
+/** Options of {@link createJobsClient}. */
+export interface JobsClientOptions {
+  /** Base URL, e.g. `https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com` (see `targetEndpoint`). */
+  readonly endpoint: string;
+  readonly projectId: string;
+  readonly auth: Authenticator;
+  /** Per attempt, headers and body included. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** Attempts per call for retryable failures (429, 5xx, network, timeout, malformed 200). Default 4. */
+  readonly maxAttempts?: number;
+  /** Backoff base. Default 500. */
+  readonly baseDelayMs?: number;
+  /** Backoff ceiling (a `Retry-After` may ask for up to 30 s). Default 8 000. */
+  readonly maxDelayMs?: number;
+  /** Injected for tests; real `setTimeout` by default. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests; `Math.random` by default. */
+  readonly random?: () => number;
+  /** Injected clock (epoch ms) for `Retry-After` dates; `Date.now` by default. */
+  readonly now?: () => number;
+  /** Injected for tests; global `fetch` by default. */
+  readonly fetch?: typeof fetch;
+  /** Called after every attempt (for metrics/logs); must not throw. */
+  readonly onRequest?: (info: JobsRequestInfo) => void;
+}
+
+const DEFAULTS = { timeoutMs: 10_000, maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 } as const;
+
+type Attempt =
+  | { readonly kind: 'page'; readonly status: number; readonly page: JobsPage }
+  | { readonly kind: 'malformed'; readonly status: number; readonly body: string; readonly problem: string }
+  | { readonly kind: 'http'; readonly status: number; readonly headers: Headers; readonly body: string }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'network'; readonly error: unknown };
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function checkNumber(option: string, value: number, min: number, integer = false): number {
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new InvalidJobsClientOptionsError(
+      option,
+      `expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${value}`,
+      `pass a ${integer ? 'whole ' : ''}number of at least ${min} or leave it out`,
+    );
+  }
+  return value;
+}
+
+function parseEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new InvalidJobsClientOptionsError(
+      'endpoint',
+      `${JSON.stringify(endpoint)} is not a URL`,
+      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+    );
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username) {
+    throw new InvalidJobsClientOptionsError(
+      'endpoint',
+      `${url.protocol}//${url.host} must be a plain http(s) base URL without query, fragment or user info`,
+      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+    );
+  }
+  return url;
+}
+
+const MIN_REDACTED_CHARS = 8;
+
+/** `text` with every credential-looking header value (long enough to be one) replaced. */
+function redact(text: string, headers: Readonly<Record<string, string>>): string {
+  let result = text;
+  for (const value of Object.values(headers)) {
+    if (value.length >= MIN_REDACTED_CHARS) result = result.split(value).join('[redacted]');
+  }
+  return result;
+}
+
+/** Huawei's error body: `{"error_code": "...", "error_msg": "..."}` (some gateways nest it under `error`). */
+function readErrorBody(body: string): { errorCode?: string; errorMsg?: string; requestId?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  if (typeof json !== 'object' || json === null) return {};
+  const record = json as Record<string, unknown>;
+  const nested =
+    typeof record.error === 'object' && record.error !== null
+      ? (record.error as Record<string, unknown>)
+      : {};
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const errorCode = text(record.error_code) ?? text(nested.code);
+  const errorMsg = text(record.error_msg) ?? text(nested.message);
+  const requestId = text(record.request_id);
+  return {
+    ...(errorCode === undefined ? {} : { errorCode }),
+    ...(errorMsg === undefined ? {} : { errorMsg }),
+    ...(requestId === undefined ? {} : { requestId }),
+  };
+}
+
+/** Node's error code from a fetch failure (`ECONNRESET`, `UND_ERR_SOCKET`, ...), searched along the causes. */
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function describeAttempt(attempt: Attempt, timeoutMs: number): string | undefined {
+  switch (attempt.kind) {
+    case 'page':
+      return undefined;
+    case 'malformed':
+      return `malformed body: ${attempt.problem}`;
+    case 'http': {
+      const { errorCode } = readErrorBody(attempt.body);
+      return `HTTP ${attempt.status}${errorCode ? ` ${errorCode}` : ''}`;
+    }
+    case 'timeout':
+      return `timeout after ${timeoutMs} ms`;
+    case 'network':
+      return `network error ${networkCode(attempt.error) ?? networkReason(attempt.error)}`;
+  }
+}
+
+/**
+ * The jobs API over HTTP: validates every query before sending, authenticates each attempt,
+ * retries what can succeed later (429, 5xx, network errors, timeouts, a cut-off 200) with full-jitter
+ * backoff or the server's `Retry-After`, and maps the rest to typed errors naming host, project and status.
+ * Redirects are not followed, so credentials never travel to another host.
+ */
+export function createJobsClient(options: JobsClientOptions): JobsApi {
+  const endpoint = parseEndpoint(options.endpoint);
+  validateProjectId(options.projectId);
+  const projectId = options.projectId;
+  const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? DEFAULTS.timeoutMs, 1);
+  const maxAttempts = checkNumber('maxAttempts', options.maxAttempts ?? DEFAULTS.maxAttempts, 1, true);
+  const baseDelayMs = checkNumber('baseDelayMs', options.baseDelayMs ?? DEFAULTS.baseDelayMs, 0);
+  const maxDelayMs = checkNumber('maxDelayMs', options.maxDelayMs ?? DEFAULTS.maxDelayMs, 0);
+  const { auth } = options;
+  const sleep = options.sleep ?? realSleep;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const site: JobsCallSite = { host: endpoint.host, projectId };
+
+  async function attemptOnce(url: URL): Promise<Attempt> {
+    const headers = { 'content-type': 'application/json' };
+    const authHeaders = await auth.headersFor({ method: 'GET', url, headers, body: '' });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      const response = await fetchImpl(url.href, {
+        method: 'GET',
+        headers: { ...headers, ...authHeaders },
+        signal: controller.signal,
+        redirect: 'manual',
+      });
+      const body = await response.text();
+      // A debugging proxy may echo request headers: keep credentials out of what errors carry.
+      const safeBody = redact(body, authHeaders);
+      if (response.status < 200 || response.status > 299) {
+        return { kind: 'http', status: response.status, headers: response.headers, body: safeBody };
+      }
+      const parsed = parseJobsBody(body);
+      return parsed.ok
+        ? { kind: 'page', status: response.status, page: parsed.page }
+        : {
+            kind: 'malformed',
+            status: response.status,
+            body: safeBody,
+            problem: redact(parsed.problem, authHeaders),
+          };
+    } catch (error) {
+      return timedOut ? { kind: 'timeout' } : { kind: 'network', error };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function httpError(attempt: Extract<Attempt, { kind: 'http' }>, attempts: number): JobsApiError {
+    const fromBody = readErrorBody(attempt.body);
+    const requestId = attempt.headers.get('x-request-id') ?? fromBody.requestId;
+    const details = {
+      ...site,
+      ...fromBody,
+      ...(requestId ? { requestId } : {}),
+      status: attempt.status,
+      attempts,
+    };
+    if (attempt.status === 401) return new JobsUnauthorizedError(details);
+    if (attempt.status === 429) {
+      const waitMs = retryAfterMs(attempt.headers.get('retry-after'), now());
+      return new JobsThrottledError({
+        ...details,
+        ...(waitMs === undefined ? {} : { retryAfterMs: waitMs }),
+      });
+    }
+    return new JobsApiError(details);
+  }
+
+  function finalError(attempt: Exclude<Attempt, { kind: 'page' }>, attempts: number): Error {
+    switch (attempt.kind) {
+      case 'malformed':
+        return new MalformedJobsResponseError({
+          ...site,
+          status: attempt.status,
+          problem: attempt.problem,
+          body: attempt.body,
+          attempts,
+        });
+      case 'http':
+        return httpError(attempt, attempts);
+      case 'timeout':
+        return new JobsTimeoutError({ ...site, timeoutMs, attempts });
+      case 'network':
+        return new JobsNetworkError(
+          {
+            ...site,
+            ...(networkCode(attempt.error) ? { code: networkCode(attempt.error) } : {}),
+            reason: networkReason(attempt.error),
+            attempts,
+          },
+          { cause: attempt.error },
+        );
+    }
+  }
+
+  function isRetryable(attempt: Exclude<Attempt, { kind: 'page' }>): boolean {
+    if (attempt.kind !== 'http') return true;
+    return attempt.status === 429 || attempt.status >= 500;
+  }
+
+  async function fetchPage(query: JobsQuery): Promise<{ page: JobsPage; requests: number }> {
+    validateJobsQuery(query);
+    const url = buildJobsUrl(endpoint, projectId, query);
+    let requests = 0;
+    let failures = 0;
+    let renewedCredentials = false;
+    for (;;) {
+      requests += 1;
+      const started = performance.now();
+      const attempt = await attemptOnce(url);
+      const error = describeAttempt(attempt, timeoutMs);
+      options.onRequest?.({
+        status: 'status' in attempt ? attempt.status : null,
+        attempt: requests,
+        durationMs: performance.now() - started,
+        ...(error === undefined ? {} : { error }),
+      });
+      if (attempt.kind === 'page') return { page: attempt.page, requests };
+
+      if (attempt.kind === 'http' && attempt.status === 401) {
+        if (!renewedCredentials && auth.invalidate && (await auth.invalidate())) {
+          renewedCredentials = true;
+          continue;
+        }
+        throw finalError(attempt, requests);
+      }
+      if (!isRetryable(attempt)) throw finalError(attempt, requests);
+      failures += 1;
+      if (failures >= maxAttempts) throw finalError(attempt, requests);
+      const askedMs =
+        attempt.kind === 'http' ? retryAfterMs(attempt.headers.get('retry-after'), now()) : undefined;
+      await sleep(askedMs ?? backoffDelayMs({ failedAttempts: failures, baseDelayMs, maxDelayMs, random }));
+    }
+  }
+
+  return {
+    listJobs: async (query) => (await fetchPage(query)).page,
+    scanJobs: (window) => scanAllPages(fetchPage, window, site),
+  };
+}

@@ -1,0 +1,79 @@
+import type { Job } from '../job';
+import { type JobsCallSite, JobsScanIncompleteError } from './errors';
+import type { JobsPage, JobsQuery, JobsScan, ScanWindow } from './jobs-client';
+
+/** Fetches one page and says how many HTTP requests it took (retries included). */
+export type FetchJobsPage = (
+  query: JobsQuery,
+) => Promise<{ readonly page: JobsPage; readonly requests: number }>;
+
+/** Page size of a scan when the window does not say. */
+export const DEFAULT_SCAN_PAGE_SIZE = 50;
+
+/** Most pages one pass may read: generous, but finite even if the API keeps moving or lies. */
+export function maxPagesPerPass(totalCount: number, pageSize: number): number {
+  return Math.ceil(totalCount / pageSize) * 3 + 10;
+}
+
+/**
+ * Reads every job of a window through offset/limit pages, each job once (the latest copy wins).
+ *
+ * The list is newest first and moves while we page. A job landing at the head pushes the rest
+ * to higher offsets: we only re-read some, and dedupe drops them. A job vanishing pulls the rest to
+ * lower offsets, so the page that first shows a smaller `total_count` was read too far down:
+ * the scan steps back by the shrink and reads again from there. If the pass still ends with fewer
+ * unique jobs than the API counts (a job landed at the head behind us), a second pass runs; if
+ * that is short too, the scan fails rather than report a partial window as complete.
+ */
+export async function scanAllPages(
+  fetchPage: FetchJobsPage,
+  window: ScanWindow,
+  site: JobsCallSite,
+): Promise<JobsScan> {
+  const pageSize = window.pageSize ?? DEFAULT_SCAN_PAGE_SIZE;
+  const seen = new Map<string, Job>();
+  let pages = 0;
+  let requests = 0;
+
+  const incomplete = (expected: number, reason: string) =>
+    new JobsScanIncompleteError({ ...site, found: seen.size, expected, pages, reason });
+
+  async function pass(): Promise<number> {
+    let offset = 0;
+    let previousTotal: number | undefined;
+    let latestTotal = 0;
+    let pagesThisPass = 0;
+    for (;;) {
+      const query: JobsQuery = {
+        start_time: window.start,
+        end_time: window.end,
+        ...(window.status === undefined ? {} : { status: window.status }),
+        ...(window.name === undefined ? {} : { name: window.name }),
+        offset,
+        limit: pageSize,
+      };
+      const { page, requests: sent } = await fetchPage(query);
+      pages += 1;
+      pagesThisPass += 1;
+      requests += sent;
+      for (const job of page.jobs) seen.set(job.id, job);
+
+      latestTotal = page.total_count;
+      const delta = previousTotal === undefined ? 0 : latestTotal - previousTotal;
+      previousTotal = latestTotal;
+      if (page.jobs.length === 0) break;
+      offset = delta < 0 ? Math.max(0, offset + delta) : offset + page.jobs.length;
+      if (offset >= latestTotal) break;
+      const limit = maxPagesPerPass(latestTotal, pageSize);
+      if (pagesThisPass >= limit) throw incomplete(latestTotal, `stopped a pass at ${limit} pages`);
+    }
+    return latestTotal;
+  }
+
+  let expected = await pass();
+  if (seen.size < expected) {
+    expected = await pass();
+    if (seen.size < expected) throw incomplete(expected, 'still short after a second pass');
+  }
+  return { jobs: [...seen.values()], pages, requests };
+}

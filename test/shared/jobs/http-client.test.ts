@@ -1,0 +1,512 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Authenticator } from '../../../shared/auth/authenticator';
+import { createTokenAuthenticator } from '../../../shared/auth/token';
+import {
+  InvalidJobsClientOptionsError,
+  InvalidJobsQueryError,
+  JobsApiError,
+  JobsNetworkError,
+  JobsThrottledError,
+  JobsTimeoutError,
+  JobsUnauthorizedError,
+  MalformedJobsResponseError,
+} from '../../../shared/jobs/errors';
+import {
+  createJobsClient,
+  type JobsClientOptions,
+  type JobsRequestInfo,
+} from '../../../shared/jobs/http-client';
+import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
+import { BAD_QUERIES } from './bad-queries';
+import { rawJob } from './raw-jobs';
+
+const PROJECT = '0549b4a43100d4f32f51c01c2fe4acdb';
+const TOKEN = 'MIIZ-secret-token-value';
+const PAGE = { total_count: 2, jobs: [rawJob(0), rawJob(1)] };
+
+type Reply = (request: IncomingMessage, response: ServerResponse) => void;
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  (_request, response) =>
+    sendJson(response, status, body, headers);
+const text =
+  (status: number, body: string, headers: Record<string, string> = {}): Reply =>
+  (_request, response) => {
+    response.writeHead(status, headers);
+    response.end(body);
+  };
+const hang: Reply = () => {};
+const stallBody: Reply = (_request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"total_count": 2, "jobs": [');
+};
+const reset: Reply = (request) => {
+  request.socket.destroy();
+};
+
+const servers: TestHttpServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+/** A server answering the n-th request with the n-th reply (the last one repeats). */
+async function serve(...replies: Reply[]): Promise<TestHttpServer> {
+  let count = 0;
+  const server = await startHttpServer((request, response) => {
+    const reply = replies[Math.min(count, replies.length - 1)];
+    count += 1;
+    reply?.(request, response);
+  });
+  servers.push(server);
+  return server;
+}
+
+function clientFor(server: TestHttpServer, overrides: Partial<JobsClientOptions> = {}) {
+  const sleeps: number[] = [];
+  const requests: JobsRequestInfo[] = [];
+  const client = createJobsClient({
+    endpoint: server.url,
+    projectId: PROJECT,
+    auth: createTokenAuthenticator(TOKEN),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    onRequest: (info) => requests.push(info),
+    ...overrides,
+  });
+  return { client, sleeps, requests };
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function hostOf(server: TestHttpServer): string {
+  return new URL(server.url).host;
+}
+
+describe('createJobsClient', () => {
+  const base: JobsClientOptions = {
+    endpoint: 'http://127.0.0.1:9',
+    projectId: PROJECT,
+    auth: createTokenAuthenticator(TOKEN),
+  };
+
+  it.each<[string, Partial<JobsClientOptions>, string]>([
+    ['a non-URL endpoint', { endpoint: 'gaussdb-nosql' }, 'endpoint'],
+    ['an ftp endpoint', { endpoint: 'ftp://example.test' }, 'endpoint'],
+    ['an endpoint with a query', { endpoint: 'http://127.0.0.1:9/?x=1' }, 'endpoint'],
+    ['zero attempts', { maxAttempts: 0 }, 'maxAttempts'],
+    ['fractional attempts', { maxAttempts: 1.5 }, 'maxAttempts'],
+    ['a zero timeout', { timeoutMs: 0 }, 'timeoutMs'],
+    ['a negative base delay', { baseDelayMs: -1 }, 'baseDelayMs'],
+  ])('rejects %s naming %s', (_label, overrides, option) => {
+    expect(() => createJobsClient({ ...base, ...overrides })).toThrow(
+      expect.objectContaining({ name: InvalidJobsClientOptionsError.name, option }),
+    );
+  });
+
+  it.each(['', 'abc/def'])('rejects project id %j as the project_id path parameter', (projectId) => {
+    expect(() => createJobsClient({ ...base, projectId })).toThrow(
+      expect.objectContaining({ name: InvalidJobsQueryError.name, parameter: 'project_id' }),
+    );
+  });
+});
+
+describe('listJobs query validation', () => {
+  it.each(BAD_QUERIES)(
+    'rejects %s naming %s and sends nothing',
+    async (_label, query, parameter, message) => {
+      const server = await serve(json(200, PAGE));
+      const { client } = clientFor(server);
+      const error = await failure(client.listJobs(query));
+      expect(error).toBeInstanceOf(InvalidJobsQueryError);
+      expect(error).toMatchObject({ parameter, message });
+      expect(server.requests).toHaveLength(0);
+    },
+  );
+});
+
+describe('listJobs requests', () => {
+  it('sends GET /v3/{project_id}/jobs with UTC times encoded as %2B0000, JSON content type and the token', async () => {
+    const server = await serve(json(200, PAGE));
+    const { client } = clientFor(server);
+    await client.listJobs({
+      start_time: new Date('2023-09-12T14:44:01+08:00'),
+      end_time: new Date('2023-09-13T00:00:00Z'),
+      status: 'Running',
+      offset: 50,
+      limit: 50,
+    });
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request?.method).toBe('GET');
+    expect(request?.url).toBe(
+      `/v3/${PROJECT}/jobs?start_time=2023-09-12T06%3A44%3A01%2B0000&end_time=2023-09-13T00%3A00%3A00%2B0000` +
+        '&status=Running&offset=50&limit=50',
+    );
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers['x-auth-token']).toBe(TOKEN);
+  });
+
+  it('keeps a path prefix of the endpoint', async () => {
+    const server = await serve(json(200, PAGE));
+    const { client } = clientFor(server, { endpoint: `${server.url}/geminidb/` });
+    await client.listJobs({ limit: 10 });
+    expect(server.requests[0]?.url).toBe(`/geminidb/v3/${PROJECT}/jobs?limit=10`);
+  });
+
+  it('returns the page normalised', async () => {
+    const running = rawJob(0, {
+      status: 'Running',
+      progress: '60%',
+      end_time: '',
+      start_time: '2023-09-12T14:44:01+0800',
+    });
+    const server = await serve(json(200, { total_count: 7, jobs: [running] }));
+    const { client, requests } = clientFor(server);
+    await expect(client.listJobs({})).resolves.toEqual({
+      total_count: 7,
+      jobs: [
+        {
+          id: 'job-0000',
+          name: 'BackupInstance',
+          status: 'Running',
+          start_time: '2023-09-12T06:44:01.000Z',
+          end_time: null,
+          progress: 60,
+          instance: { id: '27a045b6bf9e46f691f81366d398cb04in06', name: 'nosql-12f5' },
+          fail_reason: null,
+        },
+      ],
+    });
+    expect(requests).toEqual([{ status: 200, attempt: 1, durationMs: expect.any(Number) }]);
+  });
+
+  it('asks the authenticator for headers on every attempt, with the URL it will send', async () => {
+    const server = await serve(json(503, {}), json(200, PAGE));
+    const seen: string[] = [];
+    const auth: Authenticator = {
+      kind: 'test',
+      headersFor: async (request) => {
+        seen.push(
+          `${request.method} ${request.url.pathname}${request.url.search} ${request.headers['content-type']}`,
+        );
+        return { 'X-Auth-Token': `token-${seen.length}` };
+      },
+    };
+    const { client } = clientFor(server, { auth });
+    await client.listJobs({ limit: 10 });
+    expect(seen).toEqual([
+      `GET /v3/${PROJECT}/jobs?limit=10 application/json`,
+      `GET /v3/${PROJECT}/jobs?limit=10 application/json`,
+    ]);
+    expect(server.requests.map((request) => request.headers['x-auth-token'])).toEqual(['token-1', 'token-2']);
+  });
+});
+
+describe('listJobs malformed answers', () => {
+  const html = `<!DOCTYPE html><html><head><title>502</title></head><body>${'Bad gateway '.repeat(40)}</body></html>`;
+
+  it.each<[string, string, string]>([
+    ['an HTML page', html, 'body is not JSON but markup starting "<!DOCTYPE html>'],
+    ['truncated JSON', JSON.stringify(PAGE).slice(0, 60), 'body is not valid JSON ('],
+    [
+      'wrong types',
+      JSON.stringify({ total_count: '2', jobs: [] }),
+      'total_count: expected an integer >= 0, got "2"',
+    ],
+    [
+      'a missing field',
+      JSON.stringify({ total_count: 1, jobs: [{ ...rawJob(0), instance: undefined }] }),
+      'jobs[0].instance: expected an object like {"id": "...", "name": "..."}, got nothing (the field is missing)',
+    ],
+    [
+      'a bad time',
+      JSON.stringify({
+        total_count: 4,
+        jobs: [rawJob(0), rawJob(1), rawJob(2), rawJob(3, { start_time: 'yesterday' })],
+      }),
+      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
+    ],
+  ])('throws MalformedJobsResponseError for %s after every attempt', async (_label, body, problem) => {
+    const server = await serve(text(200, body, { 'content-type': 'application/json' }));
+    const { client, sleeps } = clientFor(server, { maxAttempts: 2 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(MalformedJobsResponseError);
+    expect(error).toMatchObject({ status: 200, attempts: 2, bodySnippet: body.slice(0, 200) });
+    expect((error as MalformedJobsResponseError).problem).toContain(problem);
+    expect(error.message).toContain(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 200 with a malformed body (2 attempts): ${problem}`,
+    );
+    expect(server.requests).toHaveLength(2);
+    expect(sleeps).toEqual([250]);
+  });
+
+  it('keeps the token out of the error when a proxy page echoes the request headers', async () => {
+    const server = await serve((request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<html><pre>X-Auth-Token: ${String(request.headers['x-auth-token'])}</pre></html>`);
+    });
+    const { client } = clientFor(server, { maxAttempts: 1 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(MalformedJobsResponseError);
+    expect((error as MalformedJobsResponseError).bodySnippet).toBe(
+      '<html><pre>X-Auth-Token: [redacted]</pre></html>',
+    );
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it('retries a cut-off body and returns the page that follows', async () => {
+    const server = await serve(text(200, JSON.stringify(PAGE).slice(0, 30)), json(200, PAGE));
+    const { client, requests } = clientFor(server);
+    await expect(client.listJobs({})).resolves.toMatchObject({ total_count: 2 });
+    expect(requests.map((info) => [info.status, info.error?.split(' (')[0]])).toEqual([
+      [200, 'malformed body: body is not valid JSON'],
+      [200, undefined],
+    ]);
+  });
+});
+
+describe('listJobs HTTP errors', () => {
+  it('maps 400 DBS.200001 to JobsApiError without retrying', async () => {
+    const server = await serve(
+      json(400, { error_code: 'DBS.200001', error_msg: 'Parameter error' }, { 'x-request-id': 'req-42' }),
+    );
+    const { client, sleeps } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsApiError);
+    expect(error).toMatchObject({
+      status: 400,
+      errorCode: 'DBS.200001',
+      errorMsg: 'Parameter error',
+      requestId: 'req-42',
+      attempts: 1,
+      message: `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 400 DBS.200001 "Parameter error" (request id req-42, 1 attempt); check the query parameters against the API doc`,
+    });
+    expect(server.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not retry a 404 and says to check the endpoint and project', async () => {
+    const server = await serve(json(404, { error_code: 'APIG.0101', error_msg: 'The API does not exist' }));
+    const { client } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toMatchObject({ status: 404, errorCode: 'APIG.0101' });
+    expect(error.message).toMatch(/check the endpoint region and the project id$/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('reads a gateway error nested under "error" and a request id from the body', async () => {
+    const server = await serve(
+      json(403, { error: { code: 'APIG.0302', message: 'not allowed' }, request_id: 'r-9' }),
+    );
+    const { client } = clientFor(server);
+    await expect(client.listJobs({})).rejects.toMatchObject({
+      status: 403,
+      errorCode: 'APIG.0302',
+      errorMsg: 'not allowed',
+      requestId: 'r-9',
+    });
+  });
+
+  it('maps 401 APIG.0301 to JobsUnauthorizedError at once when the credentials cannot be renewed', async () => {
+    const server = await serve(
+      json(401, { error_code: 'APIG.0301', error_msg: 'Incorrect IAM authentication information' }),
+    );
+    const { client, sleeps } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsUnauthorizedError);
+    expect(error).toMatchObject({ status: 401, errorCode: 'APIG.0301', attempts: 1 });
+    expect(error.message).toBe(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 401 APIG.0301 "Incorrect IAM authentication information" (1 attempt); renew the token or check the AK/SK (and the clock, for signatures)`,
+    );
+    expect(error.message).not.toContain(TOKEN);
+    expect(server.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  describe('with an authenticator that can renew', () => {
+    function renewing(renews: boolean) {
+      let generation = 1;
+      let invalidations = 0;
+      const auth: Authenticator = {
+        kind: 'iam-password',
+        headersFor: async () => ({ 'X-Auth-Token': `token-${generation}` }),
+        invalidate: async () => {
+          invalidations += 1;
+          if (renews) generation += 1;
+          return renews;
+        },
+      };
+      return { auth, invalidations: () => invalidations };
+    }
+    const unauthorized = json(401, { error_code: 'APIG.0301', error_msg: 'expired' });
+
+    it('retries once with fresh credentials after a 401', async () => {
+      const server = await serve(unauthorized, json(200, PAGE));
+      const { auth, invalidations } = renewing(true);
+      const { client, sleeps } = clientFor(server, { auth });
+      await expect(client.listJobs({})).resolves.toMatchObject({ total_count: 2 });
+      expect(server.requests.map((request) => request.headers['x-auth-token'])).toEqual([
+        'token-1',
+        'token-2',
+      ]);
+      expect(invalidations()).toBe(1);
+      expect(sleeps).toEqual([]);
+    });
+
+    it('gives up with JobsUnauthorizedError when the fresh credentials are refused too', async () => {
+      const server = await serve(unauthorized);
+      const { auth, invalidations } = renewing(true);
+      const { client } = clientFor(server, { auth });
+      await expect(client.listJobs({})).rejects.toMatchObject({ name: 'JobsUnauthorizedError', attempts: 2 });
+      expect(server.requests).toHaveLength(2);
+      expect(invalidations()).toBe(1);
+    });
+
+    it('does not retry when invalidate says a retry cannot succeed', async () => {
+      const server = await serve(unauthorized, json(200, PAGE));
+      const { auth, invalidations } = renewing(false);
+      const { client } = clientFor(server, { auth });
+      await expect(client.listJobs({})).rejects.toBeInstanceOf(JobsUnauthorizedError);
+      expect(server.requests).toHaveLength(1);
+      expect(invalidations()).toBe(1);
+    });
+  });
+
+  const throttled = (headers: Record<string, string> = {}) =>
+    json(429, { error_code: 'APIG.0308', error_msg: 'The throttling threshold has been reached' }, headers);
+
+  it('retries 429 APIG.0308 after a jittered backoff and returns the page', async () => {
+    const server = await serve(throttled(), json(200, PAGE));
+    const { client, sleeps, requests } = clientFor(server);
+    await expect(client.listJobs({})).resolves.toMatchObject({ total_count: 2 });
+    expect(sleeps).toEqual([250]);
+    expect(requests.map((info) => [info.status, info.attempt, info.error])).toEqual([
+      [429, 1, 'HTTP 429 APIG.0308'],
+      [200, 2, undefined],
+    ]);
+  });
+
+  it.each<[string, string, number]>([
+    ['seconds', '3', 3_000],
+    ['an HTTP date', 'Tue, 12 Sep 2023 06:44:06 GMT', 5_000],
+    ['more than the 30 s cap', '600', 30_000],
+  ])('honours Retry-After in %s', async (_label, retryAfter, expectedMs) => {
+    const server = await serve(throttled({ 'retry-after': retryAfter }), json(200, PAGE));
+    const { client, sleeps } = clientFor(server, { now: () => Date.parse('2023-09-12T06:44:01Z') });
+    await client.listJobs({});
+    expect(sleeps).toEqual([expectedMs]);
+  });
+
+  it('throws JobsThrottledError when every attempt is throttled', async () => {
+    const server = await serve(throttled({ 'retry-after': '2' }));
+    const { client, sleeps } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsThrottledError);
+    expect(error).toMatchObject({ status: 429, errorCode: 'APIG.0308', attempts: 4, retryAfterMs: 2_000 });
+    expect(error.message).toContain(`project ${PROJECT}: HTTP 429 APIG.0308`);
+    expect(server.requests).toHaveLength(4);
+    expect(sleeps).toEqual([2_000, 2_000, 2_000]);
+  });
+
+  it('retries 503 with exponential backoff, then gives up naming the status', async () => {
+    const server = await serve(json(503, { error_code: 'DBS.108', error_msg: 'Service unavailable' }));
+    const { client, sleeps } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsApiError);
+    expect(error).toMatchObject({ status: 503, errorCode: 'DBS.108', attempts: 4 });
+    expect(error.message).toBe(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 503 DBS.108 "Service unavailable" (4 attempts); the service is failing; try again later`,
+    );
+    expect(server.requests).toHaveLength(4);
+    expect(sleeps).toEqual([250, 500, 1_000]);
+  });
+
+  it('keeps the backoff under maxDelayMs', async () => {
+    const server = await serve(text(502, '<html>bad gateway</html>'));
+    const { client, sleeps } = clientFor(server, { maxAttempts: 5, maxDelayMs: 600, random: () => 0.999 });
+    await expect(client.listJobs({})).rejects.toMatchObject({
+      status: 502,
+      errorCode: undefined,
+      attempts: 5,
+    });
+    expect(sleeps).toEqual([499, 599, 599, 599]);
+  });
+
+  it('does not follow a redirect, so the token never reaches another host', async () => {
+    const elsewhere = await serve(json(200, PAGE));
+    const server = await serve(text(302, '', { location: `${elsewhere.url}/v3/${PROJECT}/jobs` }));
+    const { client } = clientFor(server);
+    await expect(client.listJobs({})).rejects.toMatchObject({
+      name: 'JobsApiError',
+      status: 302,
+      attempts: 1,
+    });
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+});
+
+describe('listJobs timeouts and network failures', () => {
+  it('throws JobsTimeoutError when the server never answers within timeoutMs', async () => {
+    const server = await serve(hang);
+    const { client, sleeps, requests } = clientFor(server, { timeoutMs: 50, maxAttempts: 2 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsTimeoutError);
+    expect(error).toMatchObject({ status: null, timeoutMs: 50, attempts: 2 });
+    expect(error.message).toBe(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: no HTTP status, no answer within 50 ms (2 attempts); check that the endpoint is reachable or raise timeoutMs`,
+    );
+    // Counted on the client side: on a loaded machine a request may time out before the server parses it.
+    expect(sleeps).toEqual([250]);
+    expect(requests.map((info) => [info.status, info.error])).toEqual([
+      [null, 'timeout after 50 ms'],
+      [null, 'timeout after 50 ms'],
+    ]);
+  });
+
+  it('times out a body that stops half way, then succeeds on the retry', async () => {
+    const server = await serve(stallBody, json(200, PAGE));
+    // Long enough for the healthy retry to finish on a loaded machine.
+    const { client } = clientFor(server, { timeoutMs: 250 });
+    await expect(client.listJobs({})).resolves.toMatchObject({ total_count: 2 });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('retries after a connection reset', async () => {
+    const server = await serve(reset, json(200, PAGE));
+    const { client, requests } = clientFor(server);
+    await expect(client.listJobs({})).resolves.toMatchObject({ total_count: 2 });
+    expect(server.requests).toHaveLength(2);
+    expect(requests[0]).toMatchObject({
+      status: null,
+      attempt: 1,
+      error: expect.stringMatching(/^network error /),
+    });
+  });
+
+  it('throws JobsNetworkError with the cause when every connection is reset', async () => {
+    const server = await serve(reset);
+    const { client } = clientFor(server, { maxAttempts: 3 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsNetworkError);
+    expect(error).toMatchObject({ status: null, attempts: 3 });
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: no HTTP status, network error .*\\(3 attempts\\)`,
+      ),
+    );
+    expect(server.requests).toHaveLength(3);
+  });
+});

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { parseJobsBody } from '../../../shared/jobs/response';
+import { type RawJob, rawJob } from './raw-jobs';
+
+function bodyWith(job: Record<string, unknown>): string {
+  return JSON.stringify({ total_count: 1, jobs: [job] });
+}
+
+function parsedJob(job: Record<string, unknown>) {
+  const result = parseJobsBody(bodyWith(job));
+  if (!result.ok) throw new Error(`expected a page, got problem: ${result.problem}`);
+  return result.page.jobs[0];
+}
+
+function problemOf(body: string): string {
+  const result = parseJobsBody(body);
+  if (result.ok) throw new Error('expected a problem, got a page');
+  return result.problem;
+}
+
+describe('parseJobsBody', () => {
+  it('normalises the documentation example into a Job', () => {
+    const body = JSON.stringify({
+      total_count: 1,
+      jobs: [
+        {
+          id: '6f85e061-04dd-42e7-86d6-d3b1e40aac2e',
+          name: 'CreateCassandra',
+          status: 'Running',
+          start_time: '2023-09-12T06:44:01+0000',
+          end_time: '2023-09-12T06:44:03+0000',
+          progress: '14%',
+          instance: { id: '27a045b6bf9e46f691f81366d398cb04in06', name: 'nosql-12f5' },
+          fail_reason: '',
+        },
+      ],
+    });
+    expect(parseJobsBody(body)).toEqual({
+      ok: true,
+      page: {
+        total_count: 1,
+        jobs: [
+          {
+            id: '6f85e061-04dd-42e7-86d6-d3b1e40aac2e',
+            name: 'CreateCassandra',
+            status: 'Running',
+            start_time: '2023-09-12T06:44:01.000Z',
+            end_time: '2023-09-12T06:44:03.000Z',
+            progress: 14,
+            instance: { id: '27a045b6bf9e46f691f81366d398cb04in06', name: 'nosql-12f5' },
+            fail_reason: null,
+          },
+        ],
+      },
+    });
+  });
+
+  it.each<[string, Partial<RawJob>, string, string | null]>([
+    ['+0000', { start_time: '2023-09-12T06:44:01+0000' }, 'start_time', '2023-09-12T06:44:01.000Z'],
+    ['+0800', { start_time: '2023-09-12T14:44:01+0800' }, 'start_time', '2023-09-12T06:44:01.000Z'],
+    ['+08:00', { start_time: '2023-09-12T14:44:01+08:00' }, 'start_time', '2023-09-12T06:44:01.000Z'],
+    ['Z', { start_time: '2023-09-12T06:44:01Z' }, 'start_time', '2023-09-12T06:44:01.000Z'],
+    ['end +0800', { end_time: '2023-09-12T15:00:00+0800' }, 'end_time', '2023-09-12T07:00:00.000Z'],
+    ['end ""', { end_time: '' }, 'end_time', null],
+  ])('reads a %s time into ISO 8601 UTC', (_label, overrides, field, expected) => {
+    expect(parsedJob({ ...rawJob(1), ...overrides })?.[field as 'start_time']).toBe(expected);
+  });
+
+  it.each<[unknown, number | null]>([
+    ['60%', 60],
+    ['100%', 100],
+    ['0%', 0],
+    ['14.5%', 14.5],
+    ['', null],
+    [' 60% ', 60],
+    ['60', 60],
+    [60, 60],
+    [null, null],
+  ])('reads progress %j as %j', (progress, expected) => {
+    expect(parsedJob({ ...rawJob(1), progress })?.progress).toBe(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, keyof RawJob, null]>([
+    ['fail_reason ""', { fail_reason: '' }, 'fail_reason', null],
+    ['fail_reason null', { fail_reason: null }, 'fail_reason', null],
+    ['end_time null', { end_time: null }, 'end_time', null],
+  ])('reads %s as null', (_label, overrides, field) => {
+    expect(parsedJob({ ...rawJob(1), ...overrides })?.[field]).toBeNull();
+  });
+
+  it.each(['progress', 'fail_reason', 'end_time'] as const)('reads a missing %s as null', (field) => {
+    const job: Record<string, unknown> = { ...rawJob(1) };
+    delete job[field];
+    expect(parsedJob(job)?.[field]).toBeNull();
+  });
+
+  it('keeps a failure reason and passes unknown names and statuses through', () => {
+    const job = parsedJob({
+      ...rawJob(1),
+      name: 'RebuildUniverse',
+      status: 'Paused',
+      fail_reason: 'disk full',
+    });
+    expect(job).toMatchObject({ name: 'RebuildUniverse', status: 'Paused', fail_reason: 'disk full' });
+  });
+
+  it('drops fields it does not know', () => {
+    expect(parsedJob({ ...rawJob(1), engine: 'cassandra' })).not.toHaveProperty('engine');
+  });
+
+  it.each<[string, string, string | RegExp]>([
+    ['an empty body', '', 'body is empty'],
+    [
+      'an HTML page',
+      '<!DOCTYPE html><html><body>502 Bad Gateway</body></html>',
+      'body is not JSON but markup starting "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"',
+    ],
+    [
+      'truncated JSON',
+      '{"total_count": 1, "jobs": [{"id": "job-1", "na',
+      /^body is not valid JSON \(.+\); it may have been cut off$/,
+    ],
+    ['a JSON array', '[]', 'body: expected a JSON object like {"jobs": [...], "total_count": 0}, got []'],
+    [
+      'total_count as a string',
+      '{"jobs": [], "total_count": "1"}',
+      'total_count: expected an integer >= 0, got "1"',
+    ],
+    [
+      'a negative total_count',
+      '{"jobs": [], "total_count": -1}',
+      'total_count: expected an integer >= 0, got -1',
+    ],
+    [
+      'jobs missing',
+      '{"total_count": 0}',
+      'jobs: expected an array of jobs, got nothing (the field is missing)',
+    ],
+    ['jobs as an object', '{"jobs": {}, "total_count": 0}', 'jobs: expected an array of jobs, got {}'],
+    [
+      'a long HTML page',
+      `<html>${'x'.repeat(500)}</html>`,
+      `body is not JSON but markup starting "<html>${'x'.repeat(53)}...`,
+    ],
+  ])('describes %s', (_label, body, problem) => {
+    if (problem instanceof RegExp) expect(problemOf(body)).toMatch(problem);
+    else expect(problemOf(body)).toBe(problem);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'a bad start_time',
+      { start_time: 'yesterday' },
+      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
+    ],
+    [
+      'an empty start_time',
+      { start_time: '' },
+      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got ""',
+    ],
+    [
+      'a numeric end_time',
+      { end_time: 1694501041 },
+      'jobs[3].end_time: expected a time like 2023-09-12T06:44:01+0000 or "", got 1694501041',
+    ],
+    [
+      'a missing instance',
+      { instance: undefined },
+      'jobs[3].instance: expected an object like {"id": "...", "name": "..."}, got nothing (the field is missing)',
+    ],
+    [
+      'a numeric instance id',
+      { instance: { id: 7, name: 'x' } },
+      'jobs[3].instance.id: expected a string, got 7',
+    ],
+    ['a missing id', { id: undefined }, 'jobs[3].id: expected a string, got nothing (the field is missing)'],
+    ['an empty id', { id: '' }, 'jobs[3].id: expected a non-empty string, got ""'],
+    ['a numeric status', { status: 3 }, 'jobs[3].status: expected a string, got 3'],
+    [
+      'progress "lots"',
+      { progress: 'lots' },
+      'jobs[3].progress: expected a percentage from 0% to 100% or "", got "lots"',
+    ],
+    [
+      'progress "150%"',
+      { progress: '150%' },
+      'jobs[3].progress: expected a percentage from 0% to 100% or "", got "150%"',
+    ],
+    [
+      'progress as an object',
+      { progress: {} },
+      'jobs[3].progress: expected a percentage like "60%" or "", got {}',
+    ],
+  ])('names the field for %s', (_label, overrides, problem) => {
+    const jobs = [rawJob(0), rawJob(1), rawJob(2), { ...rawJob(3), ...overrides }];
+    expect(problemOf(JSON.stringify({ total_count: 4, jobs }))).toBe(problem);
+  });
+
+  it('counts further problems after the first', () => {
+    const jobs = [{ ...rawJob(0), start_time: 'x', status: 1 }];
+    expect(problemOf(JSON.stringify({ total_count: 1, jobs }))).toBe(
+      'jobs[0].status: expected a string, got 1 (and 1 more problem)',
+    );
+  });
+});
