@@ -1,0 +1,38 @@
+import type { JobEvent } from '../event';
+import { consoleLine, eventKind } from './format';
+import type { Publisher } from './publisher';
+
+/** Options of {@link createConsolePublisher}. */
+export interface ConsolePublisherOptions {
+  /** Where a line goes (without its newline); defaults to standard output. */
+  readonly write?: (line: string) => void;
+  /** Colour the line by event kind with ANSI codes; defaults to on for a terminal stdout unless `NO_COLOR` is set. */
+  readonly color?: boolean;
+}
+
+/** ANSI colour per event kind: failures red, completions green, stalls yellow. */
+const ANSI_COLOR_BY_KIND: Readonly<Record<string, string>> = {
+  started: '\u001b[36m',
+  progressed: '\u001b[34m',
+  completed: '\u001b[32m',
+  failed: '\u001b[31m',
+  status_changed: '\u001b[35m',
+  stalled: '\u001b[33m',
+};
+const ANSI_RESET = '\u001b[0m';
+
+/** A publisher that prints one readable line per event: for the local CLI and demos. */
+export function createConsolePublisher(options: ConsolePublisherOptions = {}): Publisher {
+  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const color =
+    options.color ??
+    (options.write === undefined && process.stdout.isTTY === true && process.env.NO_COLOR === undefined);
+  return {
+    name: 'console',
+    async publish(event: JobEvent): Promise<void> {
+      const line = consoleLine(event);
+      const ansi = color ? ANSI_COLOR_BY_KIND[eventKind(event)] : undefined;
+      write(ansi === undefined ? line : `${ansi}${line}${ANSI_RESET}`);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { JobEvent } from '../event';
+import { PublishError } from './errors';
+import type { Publisher } from './publisher';
+
+/** Options of {@link createJsonlPublisher}. */
+export interface JsonlPublisherOptions {
+  /** The file events are appended to, one JSON object per line; its directory is created if missing. */
+  readonly path: string;
+}
+
+/**
+ * A publisher that appends each event as one line of JSON to a file: a local outbox that
+ * scripts can tail or replay. Each line is written whole in one append, and publishes from this
+ * publisher are queued, so lines never interleave.
+ */
+export function createJsonlPublisher(options: JsonlPublisherOptions): Publisher {
+  const { path } = options;
+  let dirReady: Promise<unknown> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function append(event: JobEvent): Promise<void> {
+    try {
+      dirReady ??= mkdir(dirname(path), { recursive: true });
+      await dirReady;
+      await appendFile(path, `${JSON.stringify(event)}\n`, { encoding: 'utf8', flag: 'a' });
+    } catch (error) {
+      dirReady = null;
+      throw new PublishError(
+        'jsonl',
+        `could not append event ${event.id} to ${path}; check that the path is a writable file`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  return {
+    name: 'jsonl',
+    publish(event: JobEvent): Promise<void> {
+      const written = queue.then(() => append(event));
+      queue = written.catch(() => undefined);
+      return written;
+    },
+    async close(): Promise<void> {
+      await queue;
+    },
+  };
+}

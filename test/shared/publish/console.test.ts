@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { createConsolePublisher } from '../../../shared/publish/console';
+import { consoleLine } from '../../../shared/publish/format';
+import type { TransitionType } from '../../../shared/transition';
+import { sampleEvent } from './fixtures';
+
+describe('createConsolePublisher', () => {
+  it('writes the console line of each event, uncoloured by default when given a writer', async () => {
+    const lines: string[] = [];
+    const publisher = createConsolePublisher({ write: (line) => lines.push(line) });
+    const completed = sampleEvent('completed');
+    const failed = sampleEvent('failed');
+    await publisher.publish(completed);
+    await publisher.publish(failed);
+    expect(publisher.name).toBe('console');
+    expect(lines).toEqual([consoleLine(completed), consoleLine(failed)]);
+    expect(lines.join('')).not.toContain('\u001b[');
+  });
+
+  it.each<[TransitionType, string]>([
+    ['failed', '\u001b[31m'],
+    ['completed', '\u001b[32m'],
+    ['stalled', '\u001b[33m'],
+    ['started', '\u001b[36m'],
+  ])('colours %s events with %j when colour is on', async (type, ansi) => {
+    const lines: string[] = [];
+    const publisher = createConsolePublisher({ write: (line) => lines.push(line), color: true });
+    const event = sampleEvent(type);
+    await publisher.publish(event);
+    expect(lines).toEqual([`${ansi}${consoleLine(event)}\u001b[0m`]);
+  });
+});
