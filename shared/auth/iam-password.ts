@@ -1,0 +1,204 @@
+import type { Authenticator } from './authenticator';
+import {
+  AuthConfigError,
+  IamAuthenticationError,
+  type IamPrincipal,
+  IamRequestError,
+  IamResponseError,
+  IamUnavailableError,
+} from './errors';
+
+/** Refresh a cached token this long before IAM says it expires. */
+export const IAM_REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
+/** After a fresh token, `invalidate()` says "no retry" for this long (no refetch storm on 401s). */
+export const IAM_REFETCH_COOLDOWN_MS = 60 * 1000;
+/** Per IAM attempt, body included. */
+export const IAM_TIMEOUT_MS = 10_000;
+/** IAM calls per token fetch when IAM is unreachable, throttling or failing (5xx). */
+export const IAM_MAX_ATTEMPTS = 3;
+/** Token validity IAM documents; assumed when an answer lacks a readable `expires_at`. */
+export const IAM_TOKEN_VALIDITY_MS = 24 * 60 * 60 * 1000;
+
+const RETRY_BASE_DELAY_MS = 250;
+const IAM_MESSAGE_MAX_CHARS = 200;
+
+/** An IAM user's password login, scoped to the target's project. */
+export interface IamPasswordOptions {
+  readonly username: string;
+  readonly password: string;
+  /** The account (domain) the IAM user belongs to. */
+  readonly domainName: string;
+  readonly projectId: string;
+  readonly region: string;
+  /** IAM base URL; `https://iam.<region>.myhuaweicloud.com` by default (see {@link iamEndpointFor}). */
+  readonly iamEndpoint?: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  readonly refreshBeforeExpiryMs?: number;
+  readonly refetchCooldownMs?: number;
+  readonly timeoutMs?: number;
+  readonly maxAttempts?: number;
+  /** Waits between attempts; injected by tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The public IAM endpoint of a region (`eu-west-101` lives on `.myhuaweicloud.eu`). */
+export function iamEndpointFor(region: string): string {
+  const domain = region === 'eu-west-101' ? 'myhuaweicloud.eu' : 'myhuaweicloud.com';
+  return `https://iam.${region}.${domain}`;
+}
+
+interface CachedToken {
+  readonly token: string;
+  readonly fetchedAtMs: number;
+  readonly refreshAtMs: number;
+}
+
+type Attempt =
+  | { readonly kind: 'token'; readonly token: CachedToken }
+  | { readonly kind: 'retryable'; readonly status?: number; readonly cause?: unknown };
+
+function tokensUrlOf(endpoint: string): URL {
+  try {
+    return new URL(`${endpoint.replace(/\/+$/, '')}/v3/auth/tokens`);
+  } catch (cause) {
+    throw new AuthConfigError(
+      'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
+      { cause },
+    );
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function iamErrorMessage(body: string, password: string): string | undefined {
+  let message: unknown;
+  try {
+    message = (JSON.parse(body) as { error?: { message?: unknown } })?.error?.message;
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'string' || message.trim() === '') return undefined;
+  const flat = message.split(password).join('***').replace(/\s+/g, ' ').trim();
+  return flat.length > IAM_MESSAGE_MAX_CHARS ? `${flat.slice(0, IAM_MESSAGE_MAX_CHARS)}...` : flat;
+}
+
+function expiresAtMs(body: string): number | undefined {
+  try {
+    const expiresAt = (JSON.parse(body) as { token?: { expires_at?: unknown } })?.token?.expires_at;
+    const ms = typeof expiresAt === 'string' ? Date.parse(expiresAt) : Number.NaN;
+    return Number.isNaN(ms) ? undefined : ms;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Authenticates with a project-scoped IAM token obtained by password (`POST /v3/auth/tokens`),
+ * sent as `X-Auth-Token`. The token is cached until shortly before it expires and fetched once
+ * for concurrent callers. A 401 elsewhere drops it (`invalidate()`), unless it is itself fresh.
+ */
+export function createIamPasswordAuthenticator(options: IamPasswordOptions): Authenticator {
+  for (const [field, variable] of [
+    ['username', 'HUAWEICLOUD_USERNAME'],
+    ['password', 'HUAWEICLOUD_PASSWORD'],
+    ['domainName', 'HUAWEICLOUD_DOMAIN_NAME'],
+    ['projectId', 'the target project id'],
+  ] as const) {
+    if (!options[field]?.trim())
+      throw new AuthConfigError(`IAM password login needs ${field}: set ${variable}`);
+  }
+  const principal: IamPrincipal = { username: options.username, domainName: options.domainName };
+  const tokensUrl = tokensUrlOf(options.iamEndpoint ?? iamEndpointFor(options.region));
+  const iamHost = tokensUrl.host;
+  const doFetch = options.fetch ?? fetch;
+  const now = () => (options.now ?? (() => new Date()))().getTime();
+  const sleep = options.sleep ?? defaultSleep;
+  const refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? IAM_REFRESH_BEFORE_EXPIRY_MS;
+  const refetchCooldownMs = options.refetchCooldownMs ?? IAM_REFETCH_COOLDOWN_MS;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? IAM_MAX_ATTEMPTS);
+  const requestBody = JSON.stringify({
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: {
+          user: { name: options.username, password: options.password, domain: { name: options.domainName } },
+        },
+      },
+      scope: { project: { id: options.projectId } },
+    },
+  });
+
+  let cached: CachedToken | undefined;
+  let inFlight: Promise<CachedToken> | undefined;
+
+  async function attempt(): Promise<Attempt> {
+    let response: Response;
+    let body: string;
+    try {
+      response = await doFetch(tokensUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json;charset=utf8' },
+        body: requestBody,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(options.timeoutMs ?? IAM_TIMEOUT_MS),
+      });
+      body = await response.text();
+    } catch (cause) {
+      return { kind: 'retryable', cause };
+    }
+    if (response.status === 401) throw new IamAuthenticationError(principal, iamHost);
+    if (response.status === 429 || response.status >= 500)
+      return { kind: 'retryable', status: response.status };
+    if (response.status < 200 || response.status >= 300) {
+      throw new IamRequestError(principal, iamHost, response.status, iamErrorMessage(body, options.password));
+    }
+    const token = response.headers.get('x-subject-token')?.trim();
+    if (!token) throw new IamResponseError(iamHost, 'an X-Subject-Token header');
+    const fetchedAtMs = now();
+    const expiresMs = expiresAtMs(body) ?? fetchedAtMs + IAM_TOKEN_VALIDITY_MS;
+    // A token shorter-lived than the margin is still used for half its life.
+    const marginMs = Math.min(refreshBeforeExpiryMs, (expiresMs - fetchedAtMs) / 2);
+    return { kind: 'token', token: { token, fetchedAtMs, refreshAtMs: expiresMs - marginMs } };
+  }
+
+  async function fetchToken(): Promise<CachedToken> {
+    let last: Extract<Attempt, { kind: 'retryable' }> | undefined;
+    for (let attempts = 1; attempts <= maxAttempts; attempts++) {
+      if (attempts > 1) await sleep(RETRY_BASE_DELAY_MS * 2 ** (attempts - 2));
+      const result = await attempt();
+      if (result.kind === 'token') return result.token;
+      last = result;
+    }
+    throw new IamUnavailableError(iamHost, maxAttempts, last?.status, { cause: last?.cause });
+  }
+
+  function currentToken(): Promise<CachedToken> {
+    if (cached && now() < cached.refreshAtMs) return Promise.resolve(cached);
+    if (!inFlight) {
+      inFlight = fetchToken()
+        .then((fresh) => {
+          cached = fresh;
+          return fresh;
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+    }
+    return inFlight;
+  }
+
+  return {
+    kind: 'iam-password',
+    async headersFor(): Promise<Record<string, string>> {
+      const { token } = await currentToken();
+      return { 'X-Auth-Token': token };
+    },
+    async invalidate(): Promise<boolean> {
+      if (inFlight) return true;
+      if (cached && now() - cached.fetchedAtMs < refetchCooldownMs) return false;
+      cached = undefined;
+      return true;
+    },
+  };
+}
