@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { Target } from './target';
+import type { DiffOptions } from './transition';
+
+/** Longest window the jobs API accepts (DESIGN.md: a window may span 30 days at most). */
+export const API_WINDOW_SECONDS = 30 * 24 * 3600;
+
+/** Default seconds a cycle holds the per-target lease; longer than any cycle should take. */
+export const DEFAULT_LEASE_SECONDS = 120;
+
+const regionSchema = z
+  .string()
+  .regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'must look like a Huawei Cloud region such as ap-southeast-1');
+const projectIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a project id (letters, digits, - and _, at most 64)');
+const endpointSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/** One target as configured. */
+export const targetSchema = z.strictObject({
+  region: regionSchema,
+  projectId: projectIdSchema,
+  endpoint: endpointSchema.optional(),
+});
+
+/** How the diff decides, with its defaults. */
+export const diffOptionsSchema = z.strictObject({
+  progressStepPercent: z.int().min(0).max(100).default(0),
+  stalledAfterSeconds: z.record(z.string().min(1), z.int().positive()).default({}),
+  announceBaseline: z.boolean().default(false),
+});
+
+/** Everything a poll cycle needs to know besides its adapters. */
+export interface CycleOptions extends DiffOptions {
+  /** Seconds a cycle holds the per-target lease. */
+  readonly leaseSeconds: number;
+  /** Jobs API page size. */
+  readonly pageSize: 10 | 20 | 50;
+}
+
+/** The watcher's settings, shared by the Lambda and the CLI. */
+export const watcherSettingsSchema = diffOptionsSchema.extend({
+  targets: z.array(targetSchema).min(1, 'needs at least one target'),
+  leaseSeconds: z.int().min(10).max(3600).default(DEFAULT_LEASE_SECONDS),
+  pageSize: z.union([z.literal(10), z.literal(20), z.literal(50)]).default(50),
+  targetConcurrency: z.int().min(1).max(64).default(4),
+});
+export type WatcherSettings = z.infer<typeof watcherSettingsSchema> & { readonly targets: readonly Target[] };
+
+/** A bad configuration value: names the variable or field, what is wrong, and what fits. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Turns zod issues into one line per problem, each naming the field as the user wrote it. */
+export function describeIssues(
+  error: z.ZodError,
+  fieldName: (path: readonly PropertyKey[]) => string,
+): string {
+  return error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+}
+
+/** Environment variables of the Lambda (and of `poll` when flags are absent), with the setting each one feeds. */
+export const ENV = {
+  targets: 'WATCHER_TARGETS',
+  progressStepPercent: 'WATCHER_PROGRESS_STEP_PERCENT',
+  stalledAfterSeconds: 'WATCHER_STALLED_AFTER_SECONDS',
+  announceBaseline: 'WATCHER_ANNOUNCE_BASELINE',
+  leaseSeconds: 'WATCHER_LEASE_SECONDS',
+  pageSize: 'WATCHER_PAGE_SIZE',
+  targetConcurrency: 'WATCHER_TARGET_CONCURRENCY',
+} as const;
+
+const JSON_ENV = new Set<string>([ENV.targets, ENV.stalledAfterSeconds]);
+const BOOLEAN_ENV = new Set<string>([ENV.announceBaseline]);
+
+/**
+ * Reads and validates the watcher settings from environment variables, once, failing fast
+ * with a message that names each bad variable. `WATCHER_TARGETS` is a JSON array of
+ * `{ region, projectId, endpoint? }`; `WATCHER_STALLED_AFTER_SECONDS` a JSON object such as
+ * `{"BackupInstance": 3600, "*": 7200}`.
+ */
+export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): WatcherSettings {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [field, variable] of Object.entries(ENV)) {
+    const value = env[variable];
+    if (value === undefined || value.trim() === '') continue;
+    if (JSON_ENV.has(variable)) {
+      try {
+        raw[field] = JSON.parse(value);
+      } catch {
+        problems.push(`${variable}: is not valid JSON`);
+      }
+    } else if (BOOLEAN_ENV.has(variable)) {
+      if (value !== 'true' && value !== 'false') problems.push(`${variable}: must be true or false`);
+      raw[field] = value === 'true';
+    } else {
+      const number = Number(value);
+      raw[field] = Number.isFinite(number) ? number : value;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return parseSettings(raw, (path) => {
+    const [head, ...rest] = path;
+    const variable = ENV[head as keyof typeof ENV] ?? String(head);
+    return `${variable}${rest.map((part) => `[${String(part)}]`).join('')}`;
+  });
+}
+
+/** Validates settings given as an object (CLI flags, a config file); `fieldName` renders a path for errors. */
+export function parseSettings(
+  raw: unknown,
+  fieldName: (path: readonly PropertyKey[]) => string = (path) => path.map(String).join('.'),
+): WatcherSettings {
+  const result = watcherSettingsSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration: ${describeIssues(result.error, fieldName)}`);
+  }
+  return result.data;
+}
