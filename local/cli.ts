@@ -1,0 +1,69 @@
+import { ConfigError } from '../shared/config';
+import { HELP } from './help';
+import { parsePollCommand, runPoll } from './poll-command';
+import { runSimulate } from './simulate-command';
+import { UsageError } from './specs';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Exit codes of the CLI contract. */
+export const ExitCode = { Ok: 0, CycleFailed: 1, Usage: 2 } as const;
+
+/** Runs one CLI invocation and resolves its exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  const stopped = stopSignal();
+  try {
+    if (
+      command === undefined ||
+      command === '--help' ||
+      command === '-h' ||
+      command === 'help' ||
+      rest.includes('--help')
+    ) {
+      process.stdout.write(HELP);
+      return command === undefined ? ExitCode.Usage : ExitCode.Ok;
+    }
+    if (command === 'poll') {
+      return await runPoll(parsePollCommand(rest, process.env), {
+        env: process.env,
+        status: (line) => process.stderr.write(`${line}\n`),
+        color: process.stdout.isTTY === true,
+        stopped,
+      });
+    }
+    if (command === 'simulate') return await runSimulate(rest, stopped);
+    throw new UsageError(`unknown command "${command}"; use poll or simulate (see --help)`);
+  } catch (error) {
+    if (isUsage(error)) {
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      return ExitCode.Usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message.replace(/\s+/g, ' ')}\n`);
+    return ExitCode.CycleFailed;
+  }
+}
+
+/** Errors that mean "fix the command line or the configuration": exit code 2. */
+function isUsage(error: unknown): boolean {
+  return (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    (error instanceof Error && /ConfigError$/.test(error.name))
+  );
+}
+
+/** Resolves on the first Ctrl-C or SIGTERM; a second one exits at once. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      resolve();
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));

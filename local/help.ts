@@ -1,0 +1,48 @@
+/** `--help` text: the CLI contract that scripts and tests rely on. */
+export const HELP = `geminidb-job-watcher: watch Huawei Cloud GeminiDB tasks and publish every status transition.
+
+Usage:
+  npm run cli -- poll [--once] [--interval SECONDS] [--endpoint URL] --region REGION --project-id ID
+                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+  npm run cli -- simulate [--port N] [--seed N] [--speed X] [--token TOKEN]
+  npm run cli -- --help
+
+poll
+  Runs poll cycles: fetch the task window, diff it against the store, record, publish, mark.
+  --once                 one cycle, then exit
+  --interval SECONDS     seconds between cycles (default 60)
+  --endpoint URL         jobs API base URL (default https://gaussdb-nosql.<region>.myhuaweicloud.com;
+                         eu-west-101 uses .myhuaweicloud.eu)
+  --region REGION        region of the project (or HUAWEICLOUD_SDK_REGION)
+  --project-id ID        project id (or HUAWEICLOUD_SDK_PROJECT_ID)
+  --target REGION/PROJECT_ID[@URL]
+                         another target to watch (repeatable); each keeps its own state and baseline
+  --store SPEC           dynalite           embedded DynamoDB in memory (state lost at exit)
+                         dynalite:DIR       embedded DynamoDB on disk (state kept between runs)
+                         dynamodb:TABLE     a real DynamoDB table (AWS credentials from the usual chain)
+                         default: ${'dynalite:.data/dynalite'}
+  --sink SPEC            console            readable lines on stdout (default)
+                         jsonl:PATH         one CloudEvent JSON per line, appended to PATH
+                         sns:TOPIC_ARN      publish to an SNS topic (AWS credentials from the usual chain)
+                         repeatable: every event goes to every sink
+  --announce-baseline    announce the jobs found on a target's first cycle instead of recording them silently
+  --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
+  --stalled-after NAME=SECONDS
+                         emit "stalled" once when a job named NAME runs longer (NAME * for any job; repeatable)
+  --lease-seconds N      seconds a cycle holds a target's lease (default 120)
+  --page-size N          jobs per API page: 10, 20 or 50 (default 50)
+  --concurrency N        targets polled at once (default 4)
+  --quiet                no per-cycle status lines
+  Credentials (environment): HUAWEICLOUD_AUTH_TOKEN (a token, sent as X-Auth-Token).
+  Exit codes: 0 every cycle succeeded; 1 a cycle failed (one line per failure on stderr);
+              2 a usage or configuration error.
+
+simulate
+  Runs the simulated GeminiDB jobs API alone, until Ctrl-C.
+  --port N               port on 127.0.0.1 (default 8088; 0 picks a free one)
+  --seed N               random seed (default 1)
+  --speed X              lifecycle speed multiplier (default 1)
+  --token TOKEN          the X-Auth-Token it accepts (default local-token)
+
+Events are CloudEvents 1.0 (see shared/schema/job-event.schema.json).
+`;

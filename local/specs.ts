@@ -1,0 +1,54 @@
+/** Where the CLI keeps state: embedded dynalite (in memory or on disk) or a real DynamoDB table. */
+export type StoreSpec =
+  | { readonly kind: 'dynalite'; readonly dir?: string }
+  | { readonly kind: 'dynamodb'; readonly table: string };
+
+/** Where the CLI sends events. */
+export type SinkSpec =
+  | { readonly kind: 'console' }
+  | { readonly kind: 'jsonl'; readonly path: string }
+  | { readonly kind: 'sns'; readonly topicArn: string };
+
+/** A command-line value that does not fit: exit code 2, with the flag named and the fix. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parses `--store dynalite[:DIR]|dynamodb:TABLE`. */
+export function parseStoreSpec(value: string): StoreSpec {
+  if (value === 'dynalite') return { kind: 'dynalite' };
+  if (value.startsWith('dynalite:') && value.length > 'dynalite:'.length) {
+    return { kind: 'dynalite', dir: value.slice('dynalite:'.length) };
+  }
+  const table = value.startsWith('dynamodb:') ? value.slice('dynamodb:'.length) : '';
+  if (/^[A-Za-z0-9_.-]{3,255}$/.test(table)) return { kind: 'dynamodb', table };
+  throw new UsageError(
+    `--store: "${value}" is not a store; use dynalite (in memory), dynalite:DIR (on disk) or dynamodb:TABLE`,
+  );
+}
+
+/** Parses `--sink console|jsonl:PATH|sns:TOPIC_ARN`. */
+export function parseSinkSpec(value: string): SinkSpec {
+  if (value === 'console') return { kind: 'console' };
+  if (value.startsWith('jsonl:') && value.length > 'jsonl:'.length) {
+    return { kind: 'jsonl', path: value.slice('jsonl:'.length) };
+  }
+  const arn = value.startsWith('sns:') ? value.slice('sns:'.length) : '';
+  if (/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(arn)) {
+    return { kind: 'sns', topicArn: arn };
+  }
+  throw new UsageError(
+    `--sink: "${value}" is not a sink; use console, jsonl:PATH or sns:arn:aws:sns:REGION:ACCOUNT:TOPIC`,
+  );
+}
+
+/** Parses `--target REGION/PROJECT_ID[@ENDPOINT]`. */
+export function parseTargetSpec(value: string): { region: string; projectId: string; endpoint?: string } {
+  const match = /^([^/@]+)\/([^/@]+)(?:@(.+))?$/.exec(value);
+  if (!match?.[1] || !match[2]) {
+    throw new UsageError(
+      `--target: "${value}" is not a target; use REGION/PROJECT_ID or REGION/PROJECT_ID@URL`,
+    );
+  }
+  return { region: match[1], projectId: match[2], ...(match[3] ? { endpoint: match[3] } : {}) };
+}
