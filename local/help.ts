@@ -4,7 +4,7 @@ export const HELP = `geminidb-job-watcher: watch Huawei Cloud GeminiDB tasks and
 Usage:
   npm run cli -- poll [--once] [--interval SECONDS] [--endpoint URL] --region REGION --project-id ID
                       [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
-  npm run cli -- simulate [--port N] [--seed N] [--speed X] [--token TOKEN]
+  npm run cli -- simulate [--port N] [--seed N] [--speed X] [--token TOKEN] [--faults SPEC] ...
   npm run cli -- --help
 
 poll
@@ -33,7 +33,12 @@ poll
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)
   --quiet                no per-cycle status lines
-  Credentials (environment): HUAWEICLOUD_AUTH_TOKEN (a token, sent as X-Auth-Token).
+  Credentials (environment), the first mode configured wins:
+    1 AK/SK signing      HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]
+    2 IAM password token HUAWEICLOUD_USERNAME, HUAWEICLOUD_PASSWORD, HUAWEICLOUD_DOMAIN_NAME
+                         [, HUAWEICLOUD_IAM_ENDPOINT (default https://iam.<region>.myhuaweicloud.com)]
+    3 static token       HUAWEICLOUD_AUTH_TOKEN (sent as X-Auth-Token)
+  The mode is printed at start, never the secret.
   Exit codes: 0 every cycle succeeded; 1 a cycle failed (one line per failure on stderr);
               2 a usage or configuration error.
 
@@ -42,7 +47,17 @@ simulate
   --port N               port on 127.0.0.1 (default 8088; 0 picks a free one)
   --seed N               random seed (default 1)
   --speed X              lifecycle speed multiplier (default 1)
-  --token TOKEN          the X-Auth-Token it accepts (default local-token)
+  --token TOKEN          the X-Auth-Token it accepts (default local-token); --no-token accepts none
+  --access-key AK --secret-key SK
+                         also accept requests signed with this AK/SK (SDK-HMAC-SHA256)
+  --iam-user NAME:PASSWORD@DOMAIN
+                         serve POST /v3/auth/tokens for this user (repeatable); point
+                         HUAWEICLOUD_IAM_ENDPOINT at the simulator's URL
+  --faults SPEC          seeded fault rates, e.g. throttle=0.1,serverError=0.05,htmlPage=0.02,
+                         truncatedJson=0.02,wrongTypes=0.02,connectionReset=0.02,slow=0.05,slowMs=3000
+  --latency-ms N         delay every answer by N ms
+  --project ID           a project that exists (repeatable; default 0549b4a43100d4f32f51c01c2fe4acdb)
+  --jobs-per-minute N    arrival rate of new jobs per project (default 6)
 
 Events are CloudEvents 1.0 (see shared/schema/job-event.schema.json).
 `;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { authenticatorFor } from '../shared/auth/credentials';
+import { describeAuth } from '../shared/auth/from-env';
 import { ConfigError, parseSettings, type WatcherSettings } from '../shared/config';
 import type { CycleReport } from '../shared/cycle';
 import type { Job } from '../shared/job';
@@ -167,7 +168,7 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
     ...(io.color !== undefined ? { color: io.color } : {}),
   });
   io.status(
-    `watching ${settings.targets.map(describeTarget).join(', ')}; store: ${opened.description}; sinks: ${command.sinks
+    `watching ${settings.targets.map(describeTarget).join(', ')}; auth: ${describeAuth(io.env)}; store: ${opened.description}; sinks: ${command.sinks
       .map(describeSink)
       .join(', ')}`,
   );
