@@ -10,7 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const DEMO = {
   region: 'ap-southeast-1',
   speed: 4,
-  jobsPerMinute: 12,
+  jobsPerMinute: 6,
   intervalSeconds: 2,
   token: 'local-token',
 } as const;
