@@ -47,7 +47,8 @@ export function openSinks(
 ): Publisher[] {
   return specs.map((spec) => {
     if (spec.kind === 'jsonl') return createJsonlPublisher({ path: spec.path });
-    if (spec.kind === 'sns') return createSnsPublisher({ topicArn: spec.topicArn, client: new SNSClient({}) });
+    if (spec.kind === 'sns')
+      return createSnsPublisher({ topicArn: spec.topicArn, client: new SNSClient({}) });
     return createConsolePublisher(options);
   });
 }
