@@ -8,6 +8,18 @@ export const API_WINDOW_SECONDS = 30 * 24 * 3600;
 /** Default seconds a cycle holds the per-target lease; longer than any cycle should take. */
 export const DEFAULT_LEASE_SECONDS = 120;
 
+/** Default seconds between full 30-day resyncs of a target (incremental cycles in between). */
+export const DEFAULT_FULL_RESYNC_SECONDS = 3600;
+
+/** Default seconds an incremental cycle looks back before the newest job start it has seen. */
+export const DEFAULT_OVERLAP_SECONDS = 600;
+
+/** Default seconds between polls of a target with running jobs, inside one invocation. */
+export const DEFAULT_FAST_POLL_SECONDS = 15;
+
+/** Default seconds between scheduled invocations (the stack's schedule). */
+export const DEFAULT_SCHEDULE_SECONDS = 60;
+
 const regionSchema = z
   .string()
   .regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'must look like a Huawei Cloud region such as ap-southeast-1');
@@ -32,10 +44,14 @@ export const diffOptionsSchema = z.strictObject({
 
 /** Everything a poll cycle needs to know besides its adapters. */
 export interface CycleOptions extends DiffOptions {
-  /** Seconds a cycle holds the per-target lease. */
+  /** Seconds a cycle's claim on the events it publishes lasts (a crashed cycle's are replayed after). */
   readonly leaseSeconds: number;
   /** Jobs API page size. */
   readonly pageSize: 10 | 20 | 50;
+  /** Seconds between full 30-day resyncs; default {@link DEFAULT_FULL_RESYNC_SECONDS}. */
+  readonly fullResyncSeconds?: number;
+  /** Seconds incremental cycles look back before the watermark; default {@link DEFAULT_OVERLAP_SECONDS}. */
+  readonly overlapSeconds?: number;
 }
 
 /** The watcher's settings, shared by the Lambda and the CLI. */
@@ -44,6 +60,15 @@ export const watcherSettingsSchema = diffOptionsSchema.extend({
   leaseSeconds: z.int().min(10).max(3600).default(DEFAULT_LEASE_SECONDS),
   pageSize: z.union([z.literal(10), z.literal(20), z.literal(50)]).default(50),
   targetConcurrency: z.int().min(1).max(64).default(4),
+  fullResyncSeconds: z
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(DEFAULT_FULL_RESYNC_SECONDS),
+  overlapSeconds: z.int().min(0).max(86_400).default(DEFAULT_OVERLAP_SECONDS),
+  /** 0 turns adaptive polling off: one poll per scheduled invocation. */
+  fastPollSeconds: z.int().min(0).max(300).default(DEFAULT_FAST_POLL_SECONDS),
+  scheduleSeconds: z.int().min(1).max(86_400).default(DEFAULT_SCHEDULE_SECONDS),
 });
 export type WatcherSettings = z.infer<typeof watcherSettingsSchema> & { readonly targets: readonly Target[] };
 
@@ -69,6 +94,10 @@ export const ENV = {
   leaseSeconds: 'WATCHER_LEASE_SECONDS',
   pageSize: 'WATCHER_PAGE_SIZE',
   targetConcurrency: 'WATCHER_TARGET_CONCURRENCY',
+  fullResyncSeconds: 'WATCHER_FULL_RESYNC_SECONDS',
+  overlapSeconds: 'WATCHER_OVERLAP_SECONDS',
+  fastPollSeconds: 'WATCHER_FAST_POLL_SECONDS',
+  scheduleSeconds: 'WATCHER_SCHEDULE_SECONDS',
 } as const;
 
 const JSON_ENV = new Set<string>([ENV.targets, ENV.stalledAfterSeconds]);

@@ -1,0 +1,57 @@
+/**
+ * Names the poll function and its deployment (`infra/`) must agree on: environment variables it
+ * reads besides the watcher settings (`ENV` in shared/config.ts), and the metrics it emits that
+ * the alarms and the dashboard read. Constants only, so the CDK app can import them.
+ */
+
+/** Environment variables of the poll function for its resources (never credentials). */
+export const LAMBDA_ENV = {
+  /** The DynamoDB table of job state, cursors and the outbox. */
+  tableName: 'WATCHER_TABLE_NAME',
+  /** The SNS topic events go to. */
+  topicArn: 'WATCHER_TOPIC_ARN',
+  /** Name or ARN of the Secrets Manager secret holding the Huawei credentials document. */
+  credentialsSecretId: 'WATCHER_CREDENTIALS_SECRET_ID',
+  /** Seconds the secret is cached in a warm container (default 300). */
+  secretMaxAgeSeconds: 'WATCHER_SECRET_MAX_AGE_SECONDS',
+  /** Stop starting targets when less than this many ms of the invocation remain (default 10 000). */
+  minRemainingMs: 'WATCHER_MIN_REMAINING_MS',
+} as const;
+
+/** Powertools service name: the `service` dimension of every metric and log line. */
+export const SERVICE_NAME = 'geminidb-job-watcher';
+
+/** CloudWatch namespace of the watcher's metrics. */
+export const METRICS_NAMESPACE = 'GeminiDbJobWatcher';
+
+/** Metric names (EMF). */
+export const MetricName = {
+  /** Targets whose cycle finished (idle, done or skipped under another cycle's lease): the heartbeat. */
+  CycleSucceeded: 'CycleSucceeded',
+  /** Targets whose cycle threw. Also per target. */
+  TargetFailed: 'TargetFailed',
+  /** Per target: wall time of the cycle. */
+  CycleDuration: 'CycleDuration',
+  /** Per target: HTTP requests sent to the jobs API, retries included. */
+  ApiRequests: 'ApiRequests',
+  /** Per transition type: transitions recorded. */
+  Transitions: 'Transitions',
+  /** Events a sink refused (they stay in the outbox). Also per target. */
+  PublishFailures: 'PublishFailures',
+  /** Per target: events still in the outbox after the cycle. */
+  PendingEvents: 'PendingEvents',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/** Dimension names besides `service`. */
+export const MetricDimension = {
+  /** `<region>/<projectId>` of a target. */
+  target: 'target',
+  /** Transition type suffix (`completed`, `failed`, ...). */
+  type: 'type',
+} as const;
+
+/** Value of the `target` dimension. */
+export function targetDimension(target: { readonly region: string; readonly projectId: string }): string {
+  return `${target.region}/${target.projectId}`;
+}

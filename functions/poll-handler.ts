@@ -1,0 +1,132 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { WatcherSettings } from '../shared/config';
+import type { JobsApi } from '../shared/jobs/jobs-client';
+import { type PollAllResult, pollAll } from '../shared/poll-all';
+import type { Publisher } from '../shared/publish/publisher';
+import type { TaskStore } from '../shared/store/task-store';
+import type { Target } from '../shared/target';
+import type { TransitionType } from '../shared/transition';
+import { targetDimension } from './contract';
+import { recordPollMetrics } from './poll-metrics';
+
+/** Everything the poll handler runs with; built once per container from the environment. */
+export interface PollHandlerDeps {
+  readonly settings: WatcherSettings;
+  readonly store: TaskStore;
+  readonly publishers: readonly Publisher[];
+  /** The jobs API of a target, authenticated with the credentials from the secret. */
+  readonly apiFor: (target: Target) => JobsApi | Promise<JobsApi>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** No target is started when less than this many ms of the invocation remain. */
+  readonly minRemainingMs: number;
+  /** Epoch ms; injectable for tests. */
+  readonly now?: () => number;
+}
+
+/** What one invocation did, returned to the caller (and logged). No credentials, no event bodies. */
+export interface PollSummary {
+  readonly targets: number;
+  readonly succeeded: number;
+  readonly failed: readonly { readonly target: string; readonly error: string }[];
+  /** Targets not started because the invocation was about to time out. */
+  readonly notStarted: readonly string[];
+  readonly transitions: Partial<Record<TransitionType, number>>;
+  readonly published: number;
+  readonly pendingLeft: number;
+  readonly publishErrors: number;
+}
+
+/**
+ * Every started target failed. Thrown so the invocation counts as failed and lands in the
+ * on-failure destination; when only some fail, the handler returns normally and reports them.
+ */
+export class AllTargetsFailedError extends Error {
+  override readonly name = 'AllTargetsFailedError';
+}
+
+/** The poll handler: one cycle over every configured target, wrapped in the Powertools middlewares. */
+export function createPollHandler(deps: PollHandlerDeps) {
+  const { settings, logger, metrics } = deps;
+  // Every setting but the target list and the concurrency is a cycle option (diff, lease, paging, resync).
+  const { targets: _targets, targetConcurrency: _concurrency, ...options } = settings;
+
+  const poll = async (_event: unknown, context: Context): Promise<PollSummary> => {
+    const result = await pollAll(
+      {
+        store: deps.store,
+        publishers: deps.publishers,
+        options,
+        apiFor: deps.apiFor,
+        ...(deps.now ? { now: deps.now } : {}),
+      },
+      settings.targets,
+      {
+        concurrency: settings.targetConcurrency,
+        shouldStart: () => context.getRemainingTimeInMillis() > deps.minRemainingMs,
+      },
+    );
+    recordPollMetrics(metrics, result);
+    const summary = summarize(settings.targets.length, result);
+    for (const report of result.reports) {
+      const { target, publishErrors, ...rest } = report;
+      const line = { target: targetDimension(target), ...rest, publishErrors: publishErrors.length };
+      if (publishErrors.length > 0)
+        logger.warn('cycle left events unpublished', { ...line, errors: publishErrors });
+      else if (report.outcome === 'idle') logger.debug('cycle', line);
+      else logger.info('cycle', line);
+    }
+    for (const { target, error } of result.failures) {
+      logger.error('target failed', { target: targetDimension(target), error });
+    }
+    if (summary.notStarted.length > 0) {
+      logger.warn('targets not started: the invocation was about to time out', {
+        notStarted: summary.notStarted,
+      });
+    }
+    if (result.failures.length > 0 && result.reports.length === 0) {
+      throw new AllTargetsFailedError(
+        `every target failed (${summary.failed.map((failure) => `${failure.target}: ${failure.error}`).join('; ')})`,
+      );
+    }
+    logger.info('poll finished', { ...summary });
+    return summary;
+  };
+
+  return middy(poll)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+function summarize(targets: number, result: PollAllResult): PollSummary {
+  const transitions: Partial<Record<TransitionType, number>> = {};
+  let published = 0;
+  let pendingLeft = 0;
+  let publishErrors = 0;
+  for (const report of result.reports) {
+    for (const [type, count] of Object.entries(report.transitions) as [TransitionType, number][]) {
+      transitions[type] = (transitions[type] ?? 0) + count;
+    }
+    published += report.published;
+    pendingLeft += report.pendingLeft;
+    publishErrors += report.publishErrors.length;
+  }
+  return {
+    targets,
+    succeeded: result.reports.length,
+    failed: result.failures.map(({ target, error }) => ({
+      target: targetDimension(target),
+      error: error.message,
+    })),
+    notStarted: result.notStarted.map(targetDimension),
+    transitions,
+    published,
+    pendingLeft,
+    publishErrors,
+  };
+}

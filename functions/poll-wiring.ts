@@ -1,0 +1,134 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
+import { ConfigError, settingsFromEnv } from '../shared/config';
+import { createJobsClient } from '../shared/jobs/http-client';
+import type { JobsApi } from '../shared/jobs/jobs-client';
+import { createSnsPublisher } from '../shared/publish/sns';
+import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
+import { type Target, targetEndpoint, targetKey } from '../shared/target';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
+import type { PollHandlerDeps } from './poll-handler';
+
+/** Seconds a warm container reuses the credentials secret before reading it again. */
+export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
+
+/** Stop starting targets when less than this remains of the invocation. */
+export const DEFAULT_MIN_REMAINING_MS = 10_000;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Clients to use instead of the defaults (tests, custom endpoints). */
+export interface PollClients {
+  readonly dynamoDb?: DynamoDBClient;
+  readonly sns?: SNSClient;
+  readonly secretsManager?: SecretsManagerClient;
+  /** Used for the jobs API and IAM token requests. */
+  readonly fetch?: typeof fetch;
+}
+
+/** The credentials secret holds no usable value (binary, or empty). */
+export class CredentialsSecretEmptyError extends Error {
+  override readonly name = 'CredentialsSecretEmptyError';
+}
+
+/**
+ * Builds the poll handler's dependencies from the Lambda environment, once per container:
+ * validated settings, the DynamoDB store, the SNS publisher, and per target a jobs client whose
+ * credentials come from the Secrets Manager secret (cached `maxAge` seconds; a changed secret
+ * rebuilds the target's client). Fails fast with a message naming the variable at fault.
+ */
+export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandlerDeps {
+  const settings = settingsFromEnv(env);
+  const tableName = required(env, LAMBDA_ENV.tableName);
+  const topicArn = required(env, LAMBDA_ENV.topicArn);
+  const secretId = required(env, LAMBDA_ENV.credentialsSecretId);
+  const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
+  const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
+  const secrets = new SecretsProvider(
+    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : {},
+  );
+  return {
+    settings,
+    store: new DynamoDbTaskStore({ tableName, ...(clients.dynamoDb ? { client: clients.dynamoDb } : {}) }),
+    publishers: [createSnsPublisher({ topicArn, ...(clients.sns ? { client: clients.sns } : {}) })],
+    apiFor: createApiFactory(secretReader(secrets, secretId, maxAgeSeconds), clients.fetch),
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
+    minRemainingMs,
+  };
+}
+
+/**
+ * Per target, a jobs client built from the current secret. The client (and so an IAM token it
+ * fetched) is kept while the secret is unchanged.
+ */
+export function createApiFactory(
+  readSecretString: () => Promise<string>,
+  fetchImpl?: typeof fetch,
+): (target: Target) => Promise<JobsApi> {
+  const built = new Map<string, { secret: string; api: JobsApi }>();
+  return async (target) => {
+    const secret = await readSecretString();
+    const key = targetKey(target);
+    const cached = built.get(key);
+    if (cached?.secret === secret) return cached.api;
+    const variables = credentialsFor(parseCredentialsDocument(secret), target);
+    const api = createJobsClient({
+      endpoint: targetEndpoint(target),
+      projectId: target.projectId,
+      auth: authenticatorFor(variables, target, fetchImpl ? { fetch: fetchImpl } : {}),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+    built.set(key, { secret, api });
+    return api;
+  };
+}
+
+/**
+ * Reads the secret through the Powertools provider (cached `maxAgeSeconds`). One read in flight at
+ * a time: targets polled concurrently share it.
+ */
+export function secretReader(
+  secrets: SecretsProvider,
+  secretId: string,
+  maxAgeSeconds: number,
+): () => Promise<string> {
+  let inFlight: Promise<string> | undefined;
+  const read = async (): Promise<string> => {
+    const value = await secrets.get(secretId, { maxAge: maxAgeSeconds });
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new CredentialsSecretEmptyError(
+        `The credentials secret ${secretId} has no string value: put a JSON document such as ` +
+          '{"HUAWEICLOUD_SDK_AK": "...", "HUAWEICLOUD_SDK_SK": "..."} with aws secretsmanager put-secret-value',
+      );
+    }
+    return value;
+  };
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`Invalid configuration: ${name}: is required (the stack sets it)`);
+  return value;
+}
+
+function positiveNumber(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`Invalid configuration: ${name}: must be a positive number, got "${raw}"`);
+  }
+  return value;
+}

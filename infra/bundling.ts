@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** The repository root (this file lives in `infra/`). */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Entry of the poll function. */
+export const POLL_ENTRY = fileURLToPath(new URL('../functions/poll.ts', import.meta.url));
+
+/** esbuild target matching the Lambda runtime (`nodejs24.x`). */
+export const NODE_TARGET = 'node24';
+
+/**
+ * Kept out of the bundle: the Lambda Node.js runtime ships AWS SDK v3, so bundling it would only
+ * add megabytes. Everything else (middy, Powertools, zod, the shared domain) is bundled.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+
+/** Lets bundled CommonJS code call `require` inside an ES module bundle. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __watcherCreateRequire } from 'node:module'; const require = __watcherCreateRequire(import.meta.url);";
+
+/**
+ * How the poll function is bundled: ESM, minified, with a linked source map, `module` before
+ * `main` so packages shipping both formats contribute their tree-shakable ESM build. Always the
+ * local esbuild (never Docker), so synth works offline.
+ */
+export function pollBundling(): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: NODE_TARGET,
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    externalModules: EXTERNAL_MODULES,
+    banner: ESM_REQUIRE_BANNER,
+    forceDockerBundling: false,
+  };
+}

@@ -1,0 +1,183 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, watcherSettingsSchema } from '../shared/config';
+import { stripJsonComments } from './jsonc';
+
+/** The config file `npm run synth` reads when no `-c config=...` is given. */
+export const DEFAULT_CONFIG_FILE = 'watcher.config.json';
+
+/** The commented example shipped in the repo; used when {@link DEFAULT_CONFIG_FILE} is absent. */
+export const EXAMPLE_CONFIG_FILE = 'watcher.config.example.jsonc';
+
+/** CDK context key naming another config file: `npx cdk synth -c config=prod.json`. */
+export const CONFIG_CONTEXT_KEY = 'config';
+
+/**
+ * SNS message attributes every event carries (see DESIGN.md, "The event"): the only names a
+ * subscription filter policy can usefully match, so a typo is caught at synth time.
+ */
+export const MESSAGE_ATTRIBUTES = [
+  'type',
+  'job_name',
+  'status',
+  'previous_status',
+  'instance_id',
+  'instance_name',
+  'project_id',
+  'region',
+] as const;
+export type MessageAttribute = (typeof MESSAGE_ATTRIBUTES)[number];
+
+/** SNS caps a filter policy at five attribute keys. */
+const MAX_FILTER_KEYS = 5;
+
+/** Log retention periods CloudWatch Logs accepts, in days. */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const filterConditionSchema = z.union([z.string(), z.number(), z.record(z.string(), z.unknown())], {
+  error: 'must be a string, a number or an SNS filter operator object such as {"prefix": "Backup"}',
+});
+
+/**
+ * An SNS subscription filter policy on message attributes, e.g.
+ * `{"type": ["com.huaweicloud.geminidb.job.failed"], "job_name": ["BackupInstance"]}`.
+ */
+export const filterPolicySchema = z
+  .record(z.string(), z.array(filterConditionSchema).min(1, 'needs at least one value'))
+  .superRefine((policy, ctx) => {
+    const attributes = Object.keys(policy);
+    for (const attribute of attributes) {
+      if (!(MESSAGE_ATTRIBUTES as readonly string[]).includes(attribute)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [attribute],
+          message: `is not a message attribute of the events; use ${MESSAGE_ATTRIBUTES.join(', ')}`,
+        });
+      }
+    }
+    if (attributes.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one attribute' });
+    if (attributes.length > MAX_FILTER_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `SNS allows at most ${MAX_FILTER_KEYS} attributes in a filter policy`,
+      });
+    }
+  });
+export type FilterPolicy = z.infer<typeof filterPolicySchema>;
+
+const emailSchema = z.email('must be an email address');
+
+/** An HTTPS endpoint subscribed to the topic. */
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+  /** Deliver the bare event JSON instead of the SNS envelope. */
+  rawMessageDelivery: z.boolean().default(false),
+  filterPolicy: filterPolicySchema.optional(),
+});
+
+/** The SQS queue for automation, subscribed to the topic. */
+export const queueSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  filterPolicy: filterPolicySchema.optional(),
+});
+
+/**
+ * The deployment's configuration file: the watcher settings shared with the CLI (targets, diff
+ * options, lease, page size, concurrency) plus what only a deployment has.
+ */
+export const watcherConfigSchema = watcherSettingsSchema.omit({ scheduleSeconds: true }).extend({
+  /** Editor hint, ignored. */
+  $schema: z.string().optional(),
+  pageSize: z
+    .union([z.literal(10), z.literal(20), z.literal(50)], { error: 'must be 10, 20 or 50' })
+    .default(50),
+  /** Minutes between polls (EventBridge Scheduler rate); the stack derives `scheduleSeconds` from it. */
+  pollRateMinutes: z.int().min(1, 'must be at least 1').max(720, 'must be at most 720 (12 hours)').default(1),
+  /** People subscribed by email (each confirms by the link SNS sends). */
+  emails: z.array(emailSchema).default([]),
+  webhooks: z.array(webhookSchema).default([]),
+  queue: queueSchema.optional(),
+  /** People told about alarms (poll errors, no heartbeat, DLQ not empty, delivery failures). */
+  alarmEmails: z.array(emailSchema).default([]),
+  /** Name or ARN of an existing Secrets Manager secret with Huawei credentials; absent: one is created. */
+  credentialsSecret: z
+    .string()
+    .regex(
+      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$/,
+      'must be a secret name or a Secrets Manager secret ARN',
+    )
+    .optional(),
+  logRetentionDays: z
+    .int()
+    .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+});
+export type WatcherConfig = z.infer<typeof watcherConfigSchema>;
+
+/** Renders an issue path as the user wrote it: `targets[0].region`, `webhooks[1].filterPolicy.type`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+/**
+ * Validates a parsed config object. Every problem becomes one line `<source>: <field>: <message>`,
+ * so the error names the file and the field to fix.
+ */
+export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
+  const result = watcherConfigSchema.safeParse(raw, {
+    error: (issue) =>
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+  });
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const field = fieldPath(issue.path);
+    return field === '' ? `${source}: ${issue.message}` : `${source}: ${field}: ${issue.message}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** Reads a JSON or JSONC (comments, trailing commas) config file and validates it. */
+export function loadWatcherConfig(path: string): WatcherConfig {
+  const source = basename(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${source}: cannot read ${path}; create it from ${EXAMPLE_CONFIG_FILE}`, {
+      cause: error,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stripJsonComments(text));
+  } catch (error) {
+    throw new ConfigError(`${source}: is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  return parseWatcherConfig(raw, source);
+}
+
+/** Which file a synth reads, and why. */
+export interface ConfigChoice {
+  readonly path: string;
+  /** True when the shipped example stands in for a missing `watcher.config.json`. */
+  readonly isExample: boolean;
+}
+
+/**
+ * The config file to use: the one named by context (must exist), else `watcher.config.json`, else the
+ * shipped example so a fresh clone synthesizes.
+ */
+export function chooseConfigFile(contextPath: string | undefined, exists = existsSync): ConfigChoice {
+  if (contextPath !== undefined && contextPath !== '') return { path: contextPath, isExample: false };
+  if (exists(DEFAULT_CONFIG_FILE)) return { path: DEFAULT_CONFIG_FILE, isExample: false };
+  return { path: EXAMPLE_CONFIG_FILE, isExample: true };
+}

@@ -1,0 +1,526 @@
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contract';
+import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
+import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
+import type { Target } from '../shared/target';
+import { POLL_ENTRY, pollBundling, REPO_ROOT } from './bundling';
+import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
+
+/** An SNS filter policy on the event's message attributes: attribute name to accepted values. */
+export type FilterPolicyProps = Readonly<
+  Record<string, readonly (string | number | Record<string, unknown>)[]>
+>;
+
+/** An HTTPS endpoint subscribed to the events. */
+export interface WebhookSubscriptionProps {
+  /** `https://` URL; it must confirm the subscription (SNS sends a SubscriptionConfirmation). */
+  readonly url: string;
+  /**
+   * Deliver the bare event JSON instead of the SNS envelope.
+   * @default false
+   */
+  readonly rawMessageDelivery?: boolean;
+  /**
+   * Only events matching this policy are delivered.
+   * @default - every event
+   */
+  readonly filterPolicy?: FilterPolicyProps;
+}
+
+/** The SQS queue for automation. */
+export interface QueueSubscriptionProps {
+  /**
+   * Only events matching this policy reach the queue.
+   * @default - every event
+   */
+  readonly filterPolicy?: FilterPolicyProps;
+}
+
+/** Props of {@link JobWatcher}. */
+export interface JobWatcherProps {
+  /** The GeminiDB estates (region + project) to watch. */
+  readonly targets: readonly Target[];
+  /**
+   * Time between polls.
+   * @default Duration.minutes(1)
+   */
+  readonly pollRate?: Duration;
+  /**
+   * Emit `progressed` each time progress crosses a multiple of this percentage; 0 turns it off.
+   * @default 0
+   */
+  readonly progressStepPercent?: number;
+  /**
+   * Seconds a job may stay Running before `stalled`, by job name (`*` is the fallback).
+   * @default {} (never stalled)
+   */
+  readonly stalledAfterSeconds?: Readonly<Record<string, number>>;
+  /**
+   * Announce every job on a target's first cycle instead of recording a silent baseline.
+   * @default false
+   */
+  readonly announceBaseline?: boolean;
+  /**
+   * Seconds a cycle holds a target's lease; at least the function timeout.
+   * @default 120
+   */
+  readonly leaseSeconds?: number;
+  /**
+   * Jobs API page size.
+   * @default 50
+   */
+  readonly pageSize?: 10 | 20 | 50;
+  /**
+   * Targets polled at once within one invocation.
+   * @default 4
+   */
+  readonly targetConcurrency?: number;
+  /**
+   * Seconds between full 30-day resyncs of a target (incremental cycles in between).
+   * @default 3600 (DEFAULT_FULL_RESYNC_SECONDS)
+   */
+  readonly fullResyncSeconds?: number;
+  /**
+   * Seconds an incremental cycle looks back before the newest job start it has seen.
+   * @default 600 (DEFAULT_OVERLAP_SECONDS)
+   */
+  readonly overlapSeconds?: number;
+  /**
+   * Seconds between polls of a target with running jobs inside one invocation; 0 turns it off.
+   * @default 15 (DEFAULT_FAST_POLL_SECONDS)
+   */
+  readonly fastPollSeconds?: number;
+  /**
+   * Email addresses subscribed to the events.
+   * @default - none
+   */
+  readonly emails?: readonly string[];
+  /**
+   * HTTPS endpoints subscribed to the events.
+   * @default - none
+   */
+  readonly webhooks?: readonly WebhookSubscriptionProps[];
+  /**
+   * An encrypted SQS queue (with its own DLQ) subscribed to the events, for automation.
+   * @default - no queue
+   */
+  readonly queue?: QueueSubscriptionProps;
+  /**
+   * Email addresses subscribed to the alarm topic.
+   * @default - none (subscribe to `alarmTopic` yourself)
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * The secret holding the Huawei credentials document.
+   * @default - a new secret, created with empty values and instructions in its description
+   */
+  readonly credentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Retention of the poll function's log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Timeout of one poll invocation.
+   * @default Duration.minutes(1)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Reserved concurrency of the poll function. The per-target DynamoDB lease already keeps two polls
+   * of a target apart; reserving concurrency also needs spare account concurrency.
+   * @default - none
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Log level of the poll function (Powertools).
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** A prop combination that cannot work; the message names the prop and the fix. */
+export class JobWatcherPropsError extends Error {
+  override readonly name = 'JobWatcherPropsError';
+}
+
+/** DynamoDB actions the store uses (shared/store/dynamodb-store.ts): nothing else is granted. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+];
+
+/** Instructions stored in the created secret's description. */
+export const SECRET_INSTRUCTIONS =
+  'Huawei Cloud credentials of the GeminiDB job watcher: a JSON document with the CLI variable names, ' +
+  'e.g. {"HUAWEICLOUD_SDK_AK":"...","HUAWEICLOUD_SDK_SK":"..."} or {"HUAWEICLOUD_AUTH_TOKEN":"..."}; ' +
+  'per-target overrides under "targets": {"<region>/<projectId>": {...}}. Set it with put-secret-value.';
+
+/**
+ * The whole watcher in one construct: a scheduled poll function (one poll per target at a time,
+ * guarded by a DynamoDB lease), its table, the KMS-encrypted, TLS-only SNS topic events go to with
+ * the configured subscriptions, the Huawei credentials secret, and alarms plus a dashboard.
+ */
+export class JobWatcher extends Construct {
+  /** Job state, cursors and the outbox. */
+  readonly table: dynamodb.Table;
+  /** Where every transition is published as a CloudEvent. */
+  readonly topic: sns.Topic;
+  /** The scheduled poller. */
+  readonly pollFunction: nodejs.NodejsFunction;
+  /** The EventBridge Scheduler schedule that invokes the poller. */
+  readonly schedule: scheduler.Schedule;
+  /** Where the alarms go. */
+  readonly alarmTopic: sns.Topic;
+  /** Encrypts both topics. */
+  readonly key: kms.Key;
+  /**
+   * Encrypts the automation queue and the dead-letter queue SNS writes to, when there are
+   * subscriptions that use them; queue consumers need `kms:Decrypt` on it.
+   */
+  readonly queueKey: kms.Key | undefined;
+  /** The secret holding the Huawei credentials document. */
+  readonly credentialsSecret: secretsmanager.ISecret;
+  /** The automation queue, when configured. */
+  readonly queue: sqs.Queue | undefined;
+  /** Failed poll invocations (the function's on-failure destination). */
+  readonly failureQueue: sqs.Queue;
+  /** Events SNS could not deliver to a webhook or the queue, when any is configured. */
+  readonly deliveryDeadLetterQueue: sqs.Queue | undefined;
+  /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: JobWatcherProps) {
+    super(scope, id);
+    const pollRate = props.pollRate ?? Duration.minutes(1);
+    const timeout = props.timeout ?? Duration.minutes(1);
+    const settings = watcherSettings(props, pollRate);
+    if (settings.leaseSeconds < timeout.toSeconds()) {
+      throw new JobWatcherPropsError(
+        `leaseSeconds (${settings.leaseSeconds}) is shorter than the poll function timeout (${timeout.toSeconds()} s): ` +
+          `raise leaseSeconds to at least ${timeout.toSeconds()} or lower timeout`,
+      );
+    }
+
+    // Two keys: a queue subscription's key policy names the topic, so the topic cannot use that key.
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the GeminiDB job watcher topics',
+      enableKeyRotation: true,
+    });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TableKeys.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TableKeys.sort, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'GeminiDB job events',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'GeminiDB job watcher alarms',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.credentialsSecret = props.credentialsSecret ?? this.createCredentialsSecret();
+
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the poll function on-failure destination, the end of the line for failed invocations; ' +
+        'an alarm fires when it is not empty, and a dead-letter queue behind it would only hide them.',
+    });
+
+    const webhooks = props.webhooks ?? [];
+    this.queueKey =
+      webhooks.length > 0 || props.queue !== undefined
+        ? new kms.Key(this, 'QueueKey', {
+            description: 'Encrypts the GeminiDB job watcher queues that SNS delivers to',
+            enableKeyRotation: true,
+          })
+        : undefined;
+    this.deliveryDeadLetterQueue = this.queueKey
+      ? this.createDeliveryDeadLetterQueue(this.queueKey)
+      : undefined;
+    const queues = this.queueKey && props.queue !== undefined ? this.createQueue(this.queueKey) : undefined;
+    this.queue = queues?.queue;
+
+    this.pollFunction = this.createPollFunction(props, settings, timeout);
+    this.schedule = this.createSchedule(pollRate);
+    this.subscribe(props);
+
+    this.alarms = createWatcherAlarms(this, {
+      pollFunction: this.pollFunction,
+      topic: this.topic,
+      alarmTopic: this.alarmTopic,
+      deadLetterQueues: [this.failureQueue, this.deliveryDeadLetterQueue, queues?.deadLetterQueue].filter(
+        (queue): queue is sqs.Queue => queue !== undefined,
+      ),
+      // Two polls, at least 5 minutes, at most the day CloudWatch allows.
+      heartbeatPeriod: Duration.minutes(
+        Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),
+      ),
+    });
+    createWatcherDashboard(this, {
+      pollFunction: this.pollFunction,
+      topic: this.topic,
+      targets: settings.targets,
+      alarms: this.alarms,
+    });
+    for (const email of props.alarmEmails ?? []) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+  }
+
+  private createCredentialsSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'CredentialsSecret', {
+      description: SECRET_INSTRUCTIONS,
+      // Empty placeholders, not credentials: the real values are put with put-secret-value after deploy.
+      secretObjectValue: {
+        HUAWEICLOUD_SDK_AK: SecretValue.unsafePlainText(''),
+        HUAWEICLOUD_SDK_SK: SecretValue.unsafePlainText(''),
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret holds Huawei Cloud credentials, which are issued and rotated in Huawei Cloud IAM where a ' +
+        'Secrets Manager rotation function cannot reach; they are rotated there and put into this secret.',
+    });
+    return secret;
+  }
+
+  private createPollFunction(
+    props: JobWatcherProps,
+    settings: WatcherSettings,
+    timeout: Duration,
+  ): nodejs.NodejsFunction {
+    const logGroup = new logs.LogGroup(this, 'PollLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const role = new iam.Role(this, 'PollRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'GeminiDB job watcher poll function',
+    });
+    logGroup.grantWrite(role);
+    role.addToPolicy(new iam.PolicyStatement({ actions: TABLE_ACTIONS, resources: [this.table.tableArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.key.keyArn],
+      }),
+    );
+    // grantRead scopes an imported-by-name secret to `name-??????`, the ARNs it can have.
+    this.credentialsSecret.grantRead(role);
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowWatcherToPublish',
+        principals: [role],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+
+    const secretId = this.credentialsSecret.secretFullArn ?? this.credentialsSecret.secretName;
+    return new nodejs.NodejsFunction(this, 'PollFunction', {
+      description: 'Polls Huawei Cloud GeminiDB jobs and publishes each transition to SNS',
+      entry: POLL_ENTRY,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout,
+      role,
+      logGroup,
+      bundling: pollBundling(),
+      environment: {
+        ...settingsEnvironment(settings),
+        [LAMBDA_ENV.tableName]: this.table.tableName,
+        [LAMBDA_ENV.topicArn]: this.topic.topicArn,
+        [LAMBDA_ENV.credentialsSecretId]: secretId,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        // Stack traces in the logs point into functions/ and shared/, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      // The next scheduled poll is the retry; a failed invocation goes to the failure queue at once.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(2),
+      onFailure: new SqsDestination(this.failureQueue),
+    });
+  }
+
+  private createSchedule(pollRate: Duration): scheduler.Schedule {
+    const role = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the GeminiDB job watcher poll function',
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.pollFunction.functionArn],
+      }),
+    );
+    const functionArn = this.pollFunction.functionArn;
+    return new scheduler.Schedule(this, 'Schedule', {
+      description: 'Polls the GeminiDB jobs of every target',
+      schedule: scheduler.ScheduleExpression.rate(pollRate),
+      // A missed tick is not retried: the next one polls anyway.
+      target: {
+        bind: () => ({
+          arn: functionArn,
+          role,
+          retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+        }),
+      },
+    });
+  }
+
+  private createDeliveryDeadLetterQueue(key: kms.Key): sqs.Queue {
+    const queue = new sqs.Queue(this, 'DeliveryDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the SNS subscriptions (an SNS redrive policy, which cdk-nag does ' +
+        'not recognise as a DLQ use); an alarm fires when it is not empty.',
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTopicToDeadLetter',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.topic.topicArn } },
+      }),
+    );
+    return queue;
+  }
+
+  private createQueue(key: kms.Key): { queue: sqs.Queue; deadLetterQueue: sqs.Queue } {
+    const deadLetterQueue = new sqs.Queue(this, 'QueueDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+    return { queue, deadLetterQueue };
+  }
+
+  private subscribe(props: JobWatcherProps): void {
+    for (const email of props.emails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    for (const webhook of props.webhooks ?? []) {
+      this.topic.addSubscription(
+        new subscriptions.UrlSubscription(webhook.url, {
+          protocol: sns.SubscriptionProtocol.HTTPS,
+          rawMessageDelivery: webhook.rawMessageDelivery ?? false,
+          ...(this.deliveryDeadLetterQueue ? { deadLetterQueue: this.deliveryDeadLetterQueue } : {}),
+          ...(webhook.filterPolicy ? { filterPolicy: subscriptionFilters(webhook.filterPolicy) } : {}),
+        }),
+      );
+    }
+    if (this.queue !== undefined) {
+      this.topic.addSubscription(
+        new subscriptions.SqsSubscription(this.queue, {
+          rawMessageDelivery: true,
+          ...(this.deliveryDeadLetterQueue ? { deadLetterQueue: this.deliveryDeadLetterQueue } : {}),
+          ...(props.queue?.filterPolicy
+            ? { filterPolicy: subscriptionFilters(props.queue.filterPolicy) }
+            : {}),
+        }),
+      );
+    }
+  }
+}
+
+/** The watcher settings the props describe, validated by the same rules as the Lambda and the CLI. */
+function watcherSettings(props: JobWatcherProps, pollRate: Duration): WatcherSettings {
+  return parseSettings({
+    targets: props.targets,
+    progressStepPercent: props.progressStepPercent,
+    stalledAfterSeconds: props.stalledAfterSeconds,
+    announceBaseline: props.announceBaseline,
+    leaseSeconds: props.leaseSeconds,
+    pageSize: props.pageSize,
+    targetConcurrency: props.targetConcurrency,
+    fullResyncSeconds: props.fullResyncSeconds,
+    overlapSeconds: props.overlapSeconds,
+    fastPollSeconds: props.fastPollSeconds,
+    scheduleSeconds: pollRate.toSeconds(),
+  });
+}
+
+/** The settings as the environment variables `settingsFromEnv` reads: every one of `ENV`. */
+export function settingsEnvironment(settings: WatcherSettings): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [field, variable] of Object.entries(ENV)) {
+    const value: unknown = settings[field as keyof WatcherSettings];
+    if (value === undefined) continue;
+    environment[variable] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return environment;
+}
+
+/** Turns a JSON filter policy into CDK subscription filters, condition for condition. */
+export function subscriptionFilters(policy: FilterPolicyProps): Record<string, sns.SubscriptionFilter> {
+  return Object.fromEntries(
+    Object.entries(policy).map(([attribute, conditions]) => [
+      attribute,
+      new sns.SubscriptionFilter([...conditions]),
+    ]),
+  );
+}

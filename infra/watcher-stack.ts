@@ -1,0 +1,85 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { WatcherConfig } from './config';
+import { JobWatcher } from './job-watcher';
+
+/** Props of {@link WatcherStack}. */
+export interface WatcherStackProps extends StackProps {
+  /** The validated `watcher.config.json`. */
+  readonly config: WatcherConfig;
+}
+
+/** A complete ARN ends in the six random characters Secrets Manager appends to the name. */
+const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
+/**
+ * The deployable app: one {@link JobWatcher} configured from the config file, with the outputs
+ * subscribers need (topic ARN, queue URL) and the table name.
+ */
+export class WatcherStack extends Stack {
+  readonly watcher: JobWatcher;
+
+  constructor(scope: Construct, id: string, props: WatcherStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.watcher = new JobWatcher(this, 'Watcher', {
+      targets: config.targets,
+      pollRate: Duration.minutes(config.pollRateMinutes),
+      progressStepPercent: config.progressStepPercent,
+      stalledAfterSeconds: config.stalledAfterSeconds,
+      announceBaseline: config.announceBaseline,
+      leaseSeconds: config.leaseSeconds,
+      pageSize: config.pageSize,
+      targetConcurrency: config.targetConcurrency,
+      fullResyncSeconds: config.fullResyncSeconds,
+      overlapSeconds: config.overlapSeconds,
+      fastPollSeconds: config.fastPollSeconds,
+      emails: config.emails,
+      webhooks: config.webhooks,
+      ...(config.queue?.enabled ? { queue: config.queue } : {}),
+      alarmEmails: config.alarmEmails,
+      ...(config.credentialsSecret ? { credentialsSecret: this.importSecret(config.credentialsSecret) } : {}),
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+
+    new CfnOutput(this, 'TopicArn', {
+      description: 'SNS topic of the job events: subscribe here',
+      value: this.watcher.topic.topicArn,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table of job state',
+      value: this.watcher.table.tableName,
+    });
+    new CfnOutput(this, 'CredentialsSecret', {
+      description: 'Put the Huawei credentials document into this secret',
+      value: this.watcher.credentialsSecret.secretArn,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic of the alarms',
+      value: this.watcher.alarmTopic.topicArn,
+    });
+    if (this.watcher.queue && this.watcher.queueKey) {
+      new CfnOutput(this, 'QueueUrl', {
+        description: 'SQS queue of the job events for automation',
+        value: this.watcher.queue.queueUrl,
+      });
+      new CfnOutput(this, 'QueueKeyArn', {
+        description: 'KMS key of the queue: consumers need kms:Decrypt on it',
+        value: this.watcher.queueKey.keyArn,
+      });
+    }
+  }
+
+  /** An existing secret by complete ARN, partial ARN or name. */
+  private importSecret(nameOrArn: string): secretsmanager.ISecret {
+    if (COMPLETE_SECRET_ARN.test(nameOrArn)) {
+      return secretsmanager.Secret.fromSecretCompleteArn(this, 'ImportedCredentialsSecret', nameOrArn);
+    }
+    if (nameOrArn.startsWith('arn:')) {
+      return secretsmanager.Secret.fromSecretPartialArn(this, 'ImportedCredentialsSecret', nameOrArn);
+    }
+    return secretsmanager.Secret.fromSecretNameV2(this, 'ImportedCredentialsSecret', nameOrArn);
+  }
+}

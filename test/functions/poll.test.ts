@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../functions/contract';
+import { AllTargetsFailedError, createPollHandler, type PollSummary } from '../../functions/poll-handler';
+import { pollDepsFromEnv } from '../../functions/poll-wiring';
+import { formatHuaweiTime } from '../../local/simulator/raw-job';
+import { createSimulator, type Simulator } from '../../local/simulator/server';
+import { ConfigError, ENV } from '../../shared/config';
+import type { Target } from '../../shared/target';
+import { useDynalite } from '../support/dynalite';
+
+const TOKEN = 'sim-token-7f3c9a1e5b';
+const SECRET_ID = 'geminidb-job-watcher/huawei';
+const TOPIC_ARN = 'arn:aws:sns:ap-southeast-1:123456789012:GeminiDbJobEvents';
+const REGION = 'ap-southeast-1';
+const PROJECTS = Array.from({ length: 12 }, (_, index) => `proj${index}`);
+
+const dynalite = useDynalite();
+let simulator: Simulator;
+let projectCounter = 0;
+
+beforeAll(async () => {
+  simulator = createSimulator({
+    seed: 3,
+    token: TOKEN,
+    projectIds: PROJECTS,
+    historyJobs: 0,
+    runningAtStart: 0,
+  });
+  simulator.pause();
+  await simulator.listen(0);
+});
+afterAll(async () => {
+  await simulator.close();
+});
+
+const sns = new SNSClient({ region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const secrets = new SecretsManagerClient({
+  region: REGION,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+const snsMock = mockClient(sns);
+const secretsMock = mockClient(secrets);
+
+/** Everything Powertools writes (JSON log lines and EMF records), stdout and stderr. */
+let output: string[] = [];
+
+beforeEach(() => {
+  snsMock.reset();
+  secretsMock.reset();
+  snsMock.on(PublishCommand).resolves({ MessageId: randomUUID() });
+  secretsMock
+    .on(GetSecretValueCommand, { SecretId: SECRET_ID })
+    .resolves({ SecretString: JSON.stringify({ HUAWEICLOUD_AUTH_TOKEN: TOKEN }) });
+  output = [];
+  const capture = (chunk: string | Uint8Array) => {
+    output.push(String(chunk));
+    return true;
+  };
+  // Powertools writes INFO lines and EMF to stdout, WARN and ERROR lines to stderr.
+  vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const minutesAgo = (minutes: number) => formatHuaweiTime(Date.now() - minutes * 60_000);
+
+function freshTarget(): Target {
+  const projectId = PROJECTS[projectCounter++];
+  if (!projectId) throw new Error('out of test projects');
+  return { region: REGION, projectId, endpoint: simulator.url ?? '' };
+}
+
+/** The Lambda environment the stack sets, for these targets and a fresh table. */
+async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, string>> {
+  return {
+    [ENV.targets]: JSON.stringify(targets),
+    [ENV.leaseSeconds]: '60',
+    [LAMBDA_ENV.tableName]: await dynalite.freshTable(),
+    [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+    [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+  };
+}
+
+async function pollHandler(targets: readonly Target[]) {
+  const deps = pollDepsFromEnv(await lambdaEnv(targets), {
+    dynamoDb: dynalite.client,
+    sns,
+    secretsManager: secrets,
+  });
+  return createPollHandler(deps);
+}
+
+function lambdaContext(remainingMs = 60_000): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'GeminiDbJobWatcher-Poll',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:ap-southeast-1:123456789012:function:GeminiDbJobWatcher-Poll',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/GeminiDbJobWatcher-Poll',
+    logStreamName: '2025/01/01/[$LATEST]abc',
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** The EMF records written so far: metric name to `{ value, dimensions }` entries. */
+function emfRecords(): { metrics: Record<string, unknown>; dimensions: Record<string, string> }[] {
+  return output
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line))
+    .map((record) => {
+      const [directive] = record._aws.CloudWatchMetrics;
+      expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+      const dimensionNames: string[] = directive.Dimensions[0];
+      const metricNames: string[] = directive.Metrics.map((metric: { Name: string }) => metric.Name);
+      return {
+        metrics: Object.fromEntries(metricNames.map((name) => [name, record[name]])),
+        dimensions: Object.fromEntries(dimensionNames.map((name) => [name, record[name]])),
+      };
+    });
+}
+
+const target = (t: Target) => `${t.region}/${t.projectId}`;
+
+describe('poll handler', () => {
+  it('records a silent baseline, then publishes a transition to the topic with its attributes', async () => {
+    const watched = freshTarget();
+    const job = simulator.addJob(watched.projectId, { name: 'BackupInstance', start_time: minutesAgo(3) });
+    const handler = await pollHandler([watched]);
+
+    const baseline: PollSummary = await handler({}, lambdaContext());
+    expect(baseline).toMatchObject({ targets: 1, succeeded: 1, failed: [], published: 0 });
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+
+    simulator.updateJob(watched.projectId, job.id, {
+      status: 'Completed',
+      progress: '',
+      end_time: minutesAgo(0),
+    });
+    const next: PollSummary = await handler({}, lambdaContext());
+    expect(next).toMatchObject({ succeeded: 1, published: 1, pendingLeft: 0, transitions: { completed: 1 } });
+    const calls = snsMock.commandCalls(PublishCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.TopicArn).toBe(TOPIC_ARN);
+    expect(input?.MessageAttributes?.type?.StringValue).toBe('com.huaweicloud.geminidb.job.completed');
+    expect(input?.MessageAttributes?.job_name?.StringValue).toBe('BackupInstance');
+    const event = JSON.parse(JSON.parse(input?.Message ?? '{}').default);
+    expect(event).toMatchObject({
+      subject: job.id,
+      source: `geminidb-job-watcher/${REGION}/${watched.projectId}`,
+    });
+  });
+
+  it('keeps polling the other targets when one fails, and reports the failure instead of throwing', async () => {
+    const healthy = freshTarget();
+    const missing: Target = { region: REGION, projectId: 'not-simulated', endpoint: simulator.url ?? '' };
+    simulator.addJob(healthy.projectId, { name: 'RestartInstance', start_time: minutesAgo(1) });
+    const handler = await pollHandler([missing, healthy]);
+
+    const summary: PollSummary = await handler({}, lambdaContext());
+    expect(summary.succeeded).toBe(1);
+    expect(summary.failed).toEqual([{ target: target(missing), error: expect.stringContaining('404') }]);
+    const failedMetric = emfRecords().find((record) => record.dimensions.target === target(missing));
+    expect(failedMetric?.metrics).toEqual({ TargetFailed: 1 });
+    expect(output.join('')).toContain('"message":"target failed"');
+  });
+
+  it('throws when every target fails, so the invocation reaches the on-failure destination', async () => {
+    const missing: Target = { region: REGION, projectId: 'not-simulated', endpoint: simulator.url ?? '' };
+    const handler = await pollHandler([missing]);
+    await expect(handler({}, lambdaContext())).rejects.toThrow(AllTargetsFailedError);
+  });
+
+  it('emits the cycle, API, transition and heartbeat metrics as EMF', async () => {
+    const watched = freshTarget();
+    simulator.addJob(watched.projectId, { name: 'BackupInstance', start_time: minutesAgo(2) });
+    const handler = await pollHandler([watched]);
+    await handler({}, lambdaContext());
+    simulator.addJob(watched.projectId, { name: 'ResizeInstance', start_time: minutesAgo(0) });
+    output = [];
+    await handler({}, lambdaContext());
+
+    const records = emfRecords();
+    const perTarget = records.find((record) => record.dimensions.target === target(watched));
+    expect(perTarget?.dimensions).toEqual({ service: 'geminidb-job-watcher', target: target(watched) });
+    expect(perTarget?.metrics).toMatchObject({
+      ApiRequests: 1,
+      PendingEvents: 0,
+      PublishFailures: 0,
+      TargetFailed: 0,
+    });
+    expect(perTarget?.metrics.CycleDuration).toEqual(expect.any(Number));
+    expect(records.find((record) => record.dimensions.type === 'started')?.metrics).toEqual({
+      Transitions: 1,
+    });
+    const totals = records.find((record) => 'CycleSucceeded' in record.metrics);
+    expect(totals?.dimensions).toEqual({ service: 'geminidb-job-watcher' });
+    expect(totals?.metrics).toEqual({ CycleSucceeded: 1, TargetFailed: 0, PublishFailures: 0 });
+  });
+
+  it('counts a refused publish in the metrics and leaves the event pending', async () => {
+    const watched = freshTarget();
+    const job = simulator.addJob(watched.projectId, { start_time: minutesAgo(2) });
+    const handler = await pollHandler([watched]);
+    await handler({}, lambdaContext());
+    simulator.updateJob(watched.projectId, job.id, {
+      status: 'Failed',
+      progress: '',
+      end_time: minutesAgo(0),
+      fail_reason: 'disk full',
+    });
+    snsMock
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }));
+    output = [];
+
+    const summary: PollSummary = await handler({}, lambdaContext());
+    expect(summary).toMatchObject({ succeeded: 1, published: 0, pendingLeft: 1, publishErrors: 1 });
+    const totals = emfRecords().find((record) => 'CycleSucceeded' in record.metrics);
+    expect(totals?.metrics).toEqual({ CycleSucceeded: 1, TargetFailed: 0, PublishFailures: 1 });
+  });
+
+  it('starts no target when the invocation is about to time out', async () => {
+    const watched = freshTarget();
+    const handler = await pollHandler([watched]);
+    const before = simulator.stats.requests;
+    const summary: PollSummary = await handler({}, lambdaContext(5_000));
+    expect(summary).toMatchObject({ succeeded: 0, failed: [], notStarted: [target(watched)] });
+    expect(simulator.stats.requests).toBe(before);
+  });
+
+  it('reads the credentials secret once while it is cached, for every target', async () => {
+    const handler = await pollHandler([freshTarget(), freshTarget(), freshTarget()]);
+    await handler({}, lambdaContext());
+    await handler({}, lambdaContext());
+    expect(secretsMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('never writes the credentials to the logs, the metrics or the result', async () => {
+    const watched = freshTarget();
+    const missing: Target = { region: REGION, projectId: 'not-simulated', endpoint: simulator.url ?? '' };
+    simulator.addJob(watched.projectId, { start_time: minutesAgo(1) });
+    const handler = await pollHandler([watched, missing]);
+    const summary = await handler({}, lambdaContext());
+    expect(output.length).toBeGreaterThan(0);
+    expect(output.join('')).not.toContain(TOKEN);
+    expect(JSON.stringify(summary)).not.toContain(TOKEN);
+  });
+
+  it('fails each target with a message naming the fix when the secret is not a credentials document', async () => {
+    secretsMock.on(GetSecretValueCommand).resolves({ SecretString: `token=${TOKEN}` });
+    const handler = await pollHandler([freshTarget()]);
+    const failure = await handler({}, lambdaContext()).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(AllTargetsFailedError);
+    expect((failure as Error).message).toContain('The Huawei credentials secret is not JSON');
+    expect((failure as Error).message).not.toContain(TOKEN);
+    expect(output.join('')).not.toContain(TOKEN);
+  });
+});
+
+describe('pollDepsFromEnv', () => {
+  it('names a missing variable the stack should have set', () => {
+    const env = { [ENV.targets]: JSON.stringify([{ region: REGION, projectId: 'p1' }]) };
+    expect(() => pollDepsFromEnv(env)).toThrow(
+      new ConfigError('Invalid configuration: WATCHER_TABLE_NAME: is required (the stack sets it)'),
+    );
+  });
+
+  it('names a bad secret cache age', () => {
+    const env = {
+      [ENV.targets]: JSON.stringify([{ region: REGION, projectId: 'p1' }]),
+      [LAMBDA_ENV.tableName]: 't',
+      [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+      [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.secretMaxAgeSeconds]: 'soon',
+    };
+    expect(() => pollDepsFromEnv(env)).toThrow(
+      new ConfigError(
+        'Invalid configuration: WATCHER_SECRET_MAX_AGE_SECONDS: must be a positive number, got "soon"',
+      ),
+    );
+  });
+});

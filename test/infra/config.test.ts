@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  chooseConfigFile,
+  DEFAULT_CONFIG_FILE,
+  EXAMPLE_CONFIG_FILE,
+  fieldPath,
+  loadWatcherConfig,
+  parseWatcherConfig,
+} from '../../infra/config';
+import { ConfigError, parseSettings } from '../../shared/config';
+
+const base = { targets: [{ region: 'ap-southeast-1', projectId: 'p1' }] };
+const dir = mkdtempSync(join(tmpdir(), 'watcher-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('parseWatcherConfig', () => {
+  it('fills the defaults of a minimal config: the shared settings defaults plus the deployment ones', () => {
+    const { scheduleSeconds: _derivedFromPollRate, ...settingsDefaults } = parseSettings(base);
+    expect(parseWatcherConfig(base)).toEqual({
+      ...settingsDefaults,
+      pollRateMinutes: 1,
+      emails: [],
+      webhooks: [],
+      alarmEmails: [],
+      logRetentionDays: 30,
+    });
+  });
+
+  it.each([
+    ['no targets field', {}, 'watcher.config.json: targets: is required'],
+    ['an empty target list', { targets: [] }, 'watcher.config.json: targets: needs at least one target'],
+    [
+      'a bad region',
+      { targets: [{ region: 'Tokyo', projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: must look like a Huawei Cloud region such as ap-southeast-1',
+    ],
+    [
+      'a target without region',
+      { targets: [{ projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: is required',
+    ],
+    [
+      'a non-http endpoint',
+      { targets: [{ region: 'ap-southeast-1', projectId: 'p1', endpoint: 'ftp://x' }] },
+      'watcher.config.json: targets[0].endpoint: must be an http(s) URL',
+    ],
+    [
+      'a poll rate of 0',
+      { ...base, pollRateMinutes: 0 },
+      'watcher.config.json: pollRateMinutes: must be at least 1',
+    ],
+    [
+      'a page size the API refuses',
+      { ...base, pageSize: 25 },
+      'watcher.config.json: pageSize: must be 10, 20 or 50',
+    ],
+    [
+      'a negative stall limit',
+      { ...base, stalledAfterSeconds: { BackupInstance: -1 } },
+      'watcher.config.json: stalledAfterSeconds.BackupInstance: Too small: expected number to be >0',
+    ],
+    [
+      'a bad email',
+      { ...base, emails: ['nope'] },
+      'watcher.config.json: emails[0]: must be an email address',
+    ],
+    [
+      'a bad alarm email',
+      { ...base, alarmEmails: ['ops@example.com', 'ops'] },
+      'watcher.config.json: alarmEmails[1]: must be an email address',
+    ],
+    [
+      'a plain http webhook',
+      { ...base, webhooks: [{ url: 'http://hooks.example.com' }] },
+      'watcher.config.json: webhooks[0].url: must be an https:// URL',
+    ],
+    [
+      'a filter on an attribute events do not carry',
+      { ...base, queue: { filterPolicy: { jobname: ['BackupInstance'] } } },
+      'watcher.config.json: queue.filterPolicy.jobname: is not a message attribute of the events; use type, job_name, status, previous_status, instance_id, instance_name, project_id, region',
+    ],
+    [
+      'a filter attribute without values',
+      { ...base, webhooks: [{ url: 'https://h.example.com', filterPolicy: { type: [] } }] },
+      'watcher.config.json: webhooks[0].filterPolicy.type: needs at least one value',
+    ],
+    [
+      'an empty filter policy',
+      { ...base, queue: { filterPolicy: {} } },
+      'watcher.config.json: queue.filterPolicy: needs at least one attribute',
+    ],
+    [
+      'a filter value of the wrong type',
+      { ...base, queue: { filterPolicy: { status: [true] } } },
+      'watcher.config.json: queue.filterPolicy.status[0]: must be a string, a number or an SNS filter operator object such as {"prefix": "Backup"}',
+    ],
+    [
+      'a filter with six attributes',
+      {
+        ...base,
+        queue: {
+          filterPolicy: {
+            type: ['a'],
+            job_name: ['b'],
+            status: ['c'],
+            region: ['d'],
+            project_id: ['e'],
+            instance_id: ['f'],
+          },
+        },
+      },
+      'watcher.config.json: queue.filterPolicy: SNS allows at most 5 attributes in a filter policy',
+    ],
+    [
+      'a secret id with a space',
+      { ...base, credentialsSecret: 'my secret' },
+      'watcher.config.json: credentialsSecret: must be a secret name or a Secrets Manager secret ARN',
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      { ...base, logRetentionDays: 31 },
+      'watcher.config.json: logRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    ],
+    ['a misspelt field', { ...base, pollRate: 1 }, 'watcher.config.json: Unrecognized key: "pollRate"'],
+    [
+      'the schedule period, which pollRateMinutes sets',
+      { ...base, scheduleSeconds: 30 },
+      'watcher.config.json: Unrecognized key: "scheduleSeconds"',
+    ],
+    [
+      'two problems at once',
+      { targets: [{ region: 'ap-southeast-1', projectId: 'p 1' }], emails: 'a@example.com' },
+      'watcher.config.json: targets[0].projectId: must be a project id (letters, digits, - and _, at most 64)\n' +
+        'watcher.config.json: emails: Invalid input: expected array, received string',
+    ],
+  ])('rejects %s naming the field', (_case, raw, message) => {
+    expect(() => parseWatcherConfig(raw)).toThrow(new ConfigError(message));
+  });
+
+  it('names the file the config came from', () => {
+    expect(() => parseWatcherConfig({}, 'prod.json')).toThrow(
+      new ConfigError('prod.json: targets: is required'),
+    );
+  });
+});
+
+describe('loadWatcherConfig', () => {
+  it('reads JSON with comments and trailing commas', () => {
+    const path = join(dir, 'commented.json');
+    writeFileSync(
+      path,
+      '{\n  // one target\n  "targets": [{ "region": "ap-southeast-1", "projectId": "p1" },],\n}\n',
+    );
+    expect(loadWatcherConfig(path).targets).toEqual(base.targets);
+  });
+
+  it('reports a syntax error with the file name', () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{ "targets": [ }');
+    expect(() => loadWatcherConfig(path)).toThrow(/^broken\.json: is not valid JSON \(/);
+  });
+
+  it('reports a missing file with the file name and the example to start from', () => {
+    expect(() => loadWatcherConfig(join(dir, 'absent.json'))).toThrow(
+      new ConfigError(
+        `absent.json: cannot read ${join(dir, 'absent.json')}; create it from ${EXAMPLE_CONFIG_FILE}`,
+      ),
+    );
+  });
+
+  it('reads the shipped example: every feature on, with a failed-backups queue filter', () => {
+    const config = loadWatcherConfig(EXAMPLE_CONFIG_FILE);
+    expect(config.queue).toEqual({
+      enabled: true,
+      filterPolicy: { type: ['com.huaweicloud.geminidb.job.failed'], job_name: ['BackupInstance'] },
+    });
+    expect(config.webhooks).toHaveLength(1);
+    expect(config.emails).toHaveLength(1);
+  });
+});
+
+describe('chooseConfigFile', () => {
+  it.each([
+    ['the context path when given', 'prod.json', true, { path: 'prod.json', isExample: false }],
+    ['watcher.config.json when present', undefined, true, { path: DEFAULT_CONFIG_FILE, isExample: false }],
+    [
+      'the example when watcher.config.json is absent',
+      undefined,
+      false,
+      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+    ],
+    [
+      'the example when the context value is empty',
+      '',
+      false,
+      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+    ],
+  ])('picks %s', (_case, context, defaultExists, expected) => {
+    expect(chooseConfigFile(context, () => defaultExists)).toEqual(expected);
+  });
+});
+
+describe('fieldPath', () => {
+  it.each([
+    [['targets', 0, 'region'], 'targets[0].region'],
+    [['queue', 'filterPolicy', 'type', 1], 'queue.filterPolicy.type[1]'],
+    [[], ''],
+  ])('renders %j as %s', (path, expected) => {
+    expect(fieldPath(path)).toBe(expected);
+  });
+});

@@ -1,0 +1,132 @@
+import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LAMBDA_ENV } from '../../functions/contract';
+import { EXAMPLE_CONFIG_FILE, loadWatcherConfig } from '../../infra/config';
+import { JobWatcherPropsError } from '../../infra/job-watcher';
+import { ENV } from '../../shared/config';
+import { acknowledgements, FULL_CONFIG, MINIMAL_CONFIG, NO_BUNDLING, watcherApp } from './support';
+
+/** Variants of the stack, synthesized without bundling (the bundle is covered in watcher-stack.test.ts). */
+const variant = (config: unknown) => watcherApp(config, NO_BUNDLING);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('JobWatcher cdk-nag acknowledgements', () => {
+  it('each silences a finding that appears when the acknowledgements are left out', () => {
+    const acknowledged = acknowledgements(variant(FULL_CONFIG).app);
+    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => {});
+    const { app } = variant(FULL_CONFIG);
+    const findings = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath}`),
+      );
+    expect(findings.sort()).toEqual(acknowledged.map(({ id, path }) => `${id} ${path}/Resource`).sort());
+  });
+});
+
+describe('JobWatcher credentials secret', () => {
+  it('uses an existing secret by name, scoped to the ARNs that name can have, and creates none', () => {
+    const { app, stack } = variant({ ...MINIMAL_CONFIG, credentialsSecret: 'geminidb/huawei' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [LAMBDA_ENV.credentialsSecretId]: 'geminidb/huawei' }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':secretsmanager:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':secret:geminidb/huawei-??????',
+                ],
+              ],
+            },
+          },
+        ]),
+      },
+    });
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+
+  it('uses an existing secret by complete ARN as given', () => {
+    const arn = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:geminidb/huawei-AbCdEf';
+    const { stack } = variant({ ...MINIMAL_CONFIG, credentialsSecret: arn });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [LAMBDA_ENV.credentialsSecretId]: arn }) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']), Resource: arn }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('JobWatcher without subscriptions', () => {
+  it('creates no queue key, no delivery queues and no subscriptions, and alarms on what remains', () => {
+    const { app, stack } = variant(MINIMAL_CONFIG);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBe(4);
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      'AlarmTopicArn',
+      'CredentialsSecret',
+      'TableName',
+      'TopicArn',
+    ]);
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
+
+describe('JobWatcher poll rate', () => {
+  it('schedules the configured rate and widens the heartbeat window to two polls', () => {
+    const { stack } = variant({ ...MINIMAL_CONFIG, pollRateMinutes: 5 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [ENV.scheduleSeconds]: '300' }) },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CycleSucceeded', Period: 600 });
+  });
+
+  it('refuses a lease shorter than the function timeout', () => {
+    expect(() => variant({ ...MINIMAL_CONFIG, leaseSeconds: 30 })).toThrow(
+      new JobWatcherPropsError(
+        'leaseSeconds (30) is shorter than the poll function timeout (60 s): raise leaseSeconds to at least 60 or lower timeout',
+      ),
+    );
+  });
+});
+
+describe('the shipped example config', () => {
+  it('synthesizes with every feature and no cdk-nag finding', () => {
+    const { app, stack } = watcherApp(loadWatcherConfig(EXAMPLE_CONFIG_FILE), NO_BUNDLING);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      FilterPolicy: { type: ['com.huaweicloud.geminidb.job.failed'], job_name: ['BackupInstance'] },
+    });
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
