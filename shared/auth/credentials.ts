@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Target } from '../target';
 import type { Authenticator } from './authenticator';
 import { authenticatorFromEnv } from './from-env';
@@ -14,7 +14,7 @@ import { authenticatorFromEnv } from './from-env';
  * ```
  */
 export const credentialsDocumentSchema = z.looseObject({
-  targets: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+  targets: z.optional(z.record(z.string(), z.record(z.string(), z.string()))),
 });
 export type CredentialsDocument = z.infer<typeof credentialsDocumentSchema>;
 
