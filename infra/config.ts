@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, watcherSettingsSchema } from '../shared/config';
+import { destinationListSchema } from '../shared/relay/destinations';
 import { stripJsonComments } from './jsonc';
 
 /** The config file `npm run synth` reads when no `-c config=...` is given. */
@@ -85,6 +86,16 @@ export const queueSchema = z.strictObject({
 });
 
 /**
+ * The chat and webhook relay: destinations without secrets (their URLs and signing keys go into
+ * the relay secret the stack creates, never into this file).
+ */
+export const relayConfigSchema = z.strictObject({
+  destinations: destinationListSchema.refine((destinations) => destinations.length > 0, {
+    error: 'lists no destination: add one or leave relay out',
+  }),
+});
+
+/**
  * The deployment's configuration file: the watcher settings shared with the CLI (targets, diff
  * options, lease, page size, concurrency) plus what only a deployment has.
  */
@@ -100,6 +111,8 @@ export const watcherConfigSchema = watcherSettingsSchema.omit({ scheduleSeconds:
   emails: z.array(emailSchema).default([]),
   webhooks: z.array(webhookSchema).default([]),
   queue: queueSchema.optional(),
+  /** Slack, Microsoft Teams and signed webhook delivery by a relay function. */
+  relay: relayConfigSchema.optional(),
   /** People told about alarms (poll errors, no heartbeat, DLQ not empty, delivery failures). */
   alarmEmails: z.array(emailSchema).default([]),
   /** Name or ARN of an existing Secrets Manager secret with Huawei credentials; absent: one is created. */

@@ -19,6 +19,7 @@ import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
 import { POLL_ENTRY, pollBundling, REPO_ROOT } from './bundling';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
+import { type RelayProps, WatcherRelay } from './relay';
 
 /** An SNS filter policy on the event's message attributes: attribute name to accepted values. */
 export type FilterPolicyProps = Readonly<
@@ -150,6 +151,12 @@ export interface JobWatcherProps {
    * @default 'INFO'
    */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * A relay function subscribed to the topic that delivers every event to Slack, Microsoft Teams and
+   * signed generic webhooks (URLs and keys in its own secret), with its dead-letter queue and alarm.
+   * @default - no relay
+   */
+  readonly relay?: RelayProps;
 }
 
 /** A prop combination that cannot work; the message names the prop and the fix. */
@@ -202,6 +209,8 @@ export class JobWatcher extends Construct {
   readonly failureQueue: sqs.Queue;
   /** Events SNS could not deliver to a webhook or the queue, when any is configured. */
   readonly deliveryDeadLetterQueue: sqs.Queue | undefined;
+  /** The chat and webhook relay, when configured. */
+  readonly relay: WatcherRelay | undefined;
   /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
   readonly alarms: readonly Alarm[];
 
@@ -280,14 +289,25 @@ export class JobWatcher extends Construct {
     this.pollFunction = this.createPollFunction(props, settings, timeout);
     this.schedule = this.createSchedule(pollRate);
     this.subscribe(props);
+    this.relay =
+      props.relay === undefined
+        ? undefined
+        : new WatcherRelay(this, 'Relay', {
+            ...props.relay,
+            topic: this.topic,
+            logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+          });
 
     this.alarms = createWatcherAlarms(this, {
       pollFunction: this.pollFunction,
       topic: this.topic,
       alarmTopic: this.alarmTopic,
-      deadLetterQueues: [this.failureQueue, this.deliveryDeadLetterQueue, queues?.deadLetterQueue].filter(
-        (queue): queue is sqs.Queue => queue !== undefined,
-      ),
+      deadLetterQueues: [
+        this.failureQueue,
+        this.deliveryDeadLetterQueue,
+        queues?.deadLetterQueue,
+        this.relay?.deadLetterQueue,
+      ].filter((queue): queue is sqs.Queue => queue !== undefined),
       // Two polls, at least 5 minutes, at most the day CloudWatch allows.
       heartbeatPeriod: Duration.minutes(
         Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),

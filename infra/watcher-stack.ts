@@ -42,6 +42,7 @@ export class WatcherStack extends Stack {
       alarmEmails: config.alarmEmails,
       ...(config.credentialsSecret ? { credentialsSecret: this.importSecret(config.credentialsSecret) } : {}),
       logRetention: config.logRetentionDays as logs.RetentionDays,
+      ...(config.relay ? { relay: { destinations: config.relay.destinations } } : {}),
     });
 
     new CfnOutput(this, 'TopicArn', {
@@ -60,6 +61,12 @@ export class WatcherStack extends Stack {
       description: 'SNS topic of the alarms',
       value: this.watcher.alarmTopic.topicArn,
     });
+    if (this.watcher.relay) {
+      new CfnOutput(this, 'RelaySecret', {
+        description: "Put the relay destinations' webhook URLs and signing keys into this secret",
+        value: this.watcher.relay.secret.secretArn,
+      });
+    }
     if (this.watcher.queue && this.watcher.queueKey) {
       new CfnOutput(this, 'QueueUrl', {
         description: 'SQS queue of the job events for automation',

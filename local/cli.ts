@@ -1,4 +1,6 @@
 import { ConfigError } from '../shared/config';
+import { parseJobsCommand, runJobs } from './commands/jobs';
+import { parseSendTestCommand, runSendTest } from './commands/send-test';
 import { HELP } from './help';
 import { parsePollCommand, runPoll } from './poll-command';
 import { runSimulate } from './simulate-command';
@@ -33,7 +35,19 @@ export async function main(args: readonly string[]): Promise<number> {
       });
     }
     if (command === 'simulate') return await runSimulate(rest, stopped);
-    throw new UsageError(`unknown command "${command}"; use poll or simulate (see --help)`);
+    if (command === 'send-test') {
+      return await runSendTest(parseSendTestCommand(rest, process.env), {
+        status: (line) => process.stderr.write(`${line}\n`),
+        color: process.stdout.isTTY === true,
+      });
+    }
+    if (command === 'jobs') {
+      return await runJobs(parseJobsCommand(rest, process.env), {
+        out: (line) => process.stdout.write(`${line}\n`),
+        status: (line) => process.stderr.write(`${line}\n`),
+      });
+    }
+    throw new UsageError(`unknown command "${command}"; use poll, simulate, send-test or jobs (see --help)`);
   } catch (error) {
     if (isUsage(error)) {
       process.stderr.write(`error: ${(error as Error).message}\n`);

@@ -5,6 +5,10 @@ Usage:
   npm run cli -- poll [--once] [--interval SECONDS] [--endpoint URL] --region REGION --project-id ID
                       [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
   npm run cli -- simulate [--port N] [--seed N] [--speed X] [--token TOKEN] [--faults SPEC] ...
+  npm run cli -- send-test --region REGION --project-id ID [--type TYPE]
+                      [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+  npm run cli -- jobs --region REGION --project-id ID [--target REGION/PROJECT_ID]...
+                      [--store dynalite[:DIR]|dynamodb:TABLE] [--json]
   npm run cli -- --help
 
 poll
@@ -58,6 +62,29 @@ simulate
   --latency-ms N         delay every answer by N ms
   --project ID           a project that exists (repeatable; default 0549b4a43100d4f32f51c01c2fe4acdb)
   --jobs-per-minute N    arrival rate of new jobs per project (default 6)
+
+send-test
+  Publishes one clearly marked test event through the sinks, to check subscriptions end to end:
+  job WatcherTestEvent on instance watcher-test, subject "[GeminiDB] TEST ...", the CloudEvents
+  extension attribute "test": true, and a fresh event id each time. With --sink sns:TOPIC_ARN it goes
+  to the deployed topic and on to every subscription (the relay delivers it whatever the filters).
+  --region REGION        region in the event's source (or HUAWEICLOUD_SDK_REGION)
+  --project-id ID        project id in the event's source (or HUAWEICLOUD_SDK_PROJECT_ID)
+  --type TYPE            started, progressed, completed (default), failed, status_changed or stalled
+  --sink SPEC            as for poll (default console); repeatable
+  Exit codes: 0 every sink took the event; 1 a sink refused it; 2 a usage error.
+
+jobs
+  Lists what the store knows of a target's jobs, most recent change first: job id, name, instance,
+  status, progress, last change (the job's end, or its start while running) and events not yet published.
+  --region REGION        region of the project (or HUAWEICLOUD_SDK_REGION)
+  --project-id ID        project id (or HUAWEICLOUD_SDK_PROJECT_ID)
+  --target REGION/PROJECT_ID
+                         another target to list (repeatable)
+  --store SPEC           as for poll (default dynalite:.data/dynalite, where poll keeps its state;
+                         stop a poll using the same directory first)
+  --json                 one JSON object per job instead of the table
+  Exit codes: 0 listed (also when nothing is recorded); 1 the store failed; 2 a usage error.
 
 Events are CloudEvents 1.0 (see shared/schema/job-event.schema.json).
 `;

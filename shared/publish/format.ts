@@ -1,5 +1,6 @@
 import type { JobEvent } from '../event';
 import { EVENT_TYPE_PREFIX } from '../event';
+import { instanceConsoleUrl } from '../relay/console-link';
 
 /**
  * Longest subject SNS accepts: the API reference says "less than 100 characters", so 99.
@@ -70,45 +71,135 @@ export function consoleLine(event: JobEvent): string {
   if (event.data.duration_seconds !== null) details.push(`in ${formatDuration(event.data.duration_seconds)}`);
   if (job.fail_reason !== null) details.push(`reason: ${job.fail_reason}`);
   const time = event.time.slice(11, 19);
-  const head = `${time} ${kind.padEnd(14)} ${job.name} on ${instanceLabel(event)}`;
+  const test = isTestEvent(event) ? 'TEST ' : '';
+  const head = `${time} ${kind.padEnd(14)} ${test}${job.name} on ${instanceLabel(event)}`;
   return oneLine(details.length === 0 ? head : `${head} ${details.join(', ')}`);
 }
 
 /**
- * The `email` body of the SNS message: a summary line, the key fields aligned in a column,
- * and the event id for reference. Empty fields (no end time, no failure) are left out.
+ * The name a test event's job carries (`send-test`), so people and filters can tell it apart.
+ * A test event also carries the CloudEvents extension attribute `test: true`.
  */
-export function emailText(event: JobEvent): string {
-  const { data } = event;
-  const { job } = data;
-  const fields: [string, string | null][] = [
-    ['Job', `${job.name} (${job.id})`],
-    ['Instance', instanceLabel(event)],
-    ['Status', job.status],
-    ['Previous', data.previous_status ?? '(first seen)'],
-    ['Progress', job.progress === null ? null : `${formatPercent(job.progress)}%`],
-    ['Started', job.start_time],
-    ['Ended', job.end_time],
-    ['Duration', data.duration_seconds === null ? null : formatDuration(data.duration_seconds)],
-    ['Failure', job.fail_reason],
-    ['Region', data.region],
-    ['Project', data.project_id],
-    ['Detected', event.time],
-    ['Event type', event.type],
-    ['Event id', event.id],
-  ];
-  const shown = fields.filter((field): field is [string, string] => field[1] !== null);
-  const width = Math.max(...shown.map(([label]) => label.length)) + 2;
-  const lines = shown.map(([label, value]) => `${`${label}:`.padEnd(width)}${oneLine(value)}`);
-  return [`GeminiDB task ${oneLine(summary(event))}.`, '', ...lines, ''].join('\n');
+export const TEST_JOB_NAME = 'WatcherTestEvent';
+
+/** What a test event's messages say first, so nobody mistakes it for a real task. */
+export const TEST_NOTICE = 'TEST MESSAGE: this checks the delivery path; no GeminiDB task changed.';
+
+/** True for an event published by `send-test` (the CloudEvents extension attribute `test: true`). */
+export function isTestEvent(event: JobEvent): boolean {
+  return (event as JobEvent & { readonly test?: unknown }).test === true;
 }
 
-/** `BackupInstance on nosql-12f5 failed`: the readable core of subject and email. */
+/**
+ * What happened, in one line for people: the job, the instance, and what matters for the kind
+ * (how long it took, why it failed, how far it got), e.g.
+ * `BackupInstance on nosql-12f5 failed after 4m 12s: Disk full`.
+ * Test events start with `TEST `. Control characters become spaces.
+ */
+export function headline(event: JobEvent): string {
+  const { job } = event.data;
+  const duration = event.data.duration_seconds;
+  const kind = eventKind(event);
+  let text: string;
+  if (kind === 'completed' && duration !== null) text = `${summary(event)} in ${formatDuration(duration)}`;
+  else if (kind === 'failed') {
+    const after = duration === null ? '' : ` after ${formatDuration(duration)}`;
+    text = `${summary(event)}${after}${job.fail_reason === null ? '' : `: ${job.fail_reason}`}`;
+  } else if (kind === 'status_changed' && event.data.previous_status !== null) {
+    text = `${summary(event)} (was ${event.data.previous_status})`;
+  } else if (kind === 'started' && job.progress !== null && job.progress > 0) {
+    text = `${summary(event)} (at ${formatPercent(job.progress)}%)`;
+  } else text = summary(event);
+  return oneLine(text);
+}
+
+/** An ISO 8601 UTC time for people: `2023-09-12 06:44:01 UTC` (unreadable input is shown as is). */
+export function formatTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** One labelled fact of an event, for field lists in emails, Slack and Teams messages. */
+export interface EventFact {
+  readonly label: string;
+  readonly value: string;
+}
+
+/**
+ * The key facts of an event in reading order, without empty ones: instance, job, status (and the
+ * previous one), progress, start, end, duration, target. The failure reason is not among them:
+ * it can be long, so each message places it on its own.
+ */
+export function eventFacts(event: JobEvent): EventFact[] {
+  const { data } = event;
+  const { job } = data;
+  const facts: [string, string | null][] = [
+    ['Instance', instanceLabel(event) || '(none)'],
+    ['Job', `${job.name} (${job.id})`],
+    ['Status', statusText(event)],
+    ['Progress', job.progress === null ? null : `${formatPercent(job.progress)}%`],
+    ['Started', formatTime(job.start_time)],
+    ['Ended', job.end_time === null ? null : formatTime(job.end_time)],
+    ['Duration', data.duration_seconds === null ? null : formatDuration(data.duration_seconds)],
+    ['Project', `${data.project_id} (${data.region})`],
+  ];
+  return facts
+    .filter((fact): fact is [string, string] => fact[1] !== null)
+    .map(([label, value]) => ({ label, value: oneLine(value) }));
+}
+
+/**
+ * The `email` body of the SNS message, for a mail client: the headline as first line (the
+ * preview), the key facts aligned in a column, the failure reason, a link to the instance in the
+ * Huawei Cloud console on a line of its own, and the event type and id for reference.
+ */
+export function emailText(event: JobEvent): string {
+  const { job } = event.data;
+  const fields: [string, string][] = [
+    ...eventFacts(event).map((fact): [string, string] => [fact.label, fact.value]),
+    ...(job.fail_reason === null ? [] : [['Failure', oneLine(job.fail_reason)] as [string, string]]),
+    ['Detected', formatTime(event.time)],
+  ];
+  const reference: [string, string][] = [
+    ['Event type', event.type],
+    ['Event id', oneLine(event.id)],
+  ];
+  const width = Math.max(...[...fields, ...reference].map(([label]) => label.length)) + 2;
+  const column = ([label, value]: [string, string]) => `${`${label}:`.padEnd(width)}${value}`;
+  return [
+    ...(isTestEvent(event) ? [TEST_NOTICE, ''] : []),
+    `GeminiDB task ${sentence(headline(event))}`,
+    '',
+    ...fields.map(column),
+    '',
+    'Open in the Huawei Cloud console:',
+    instanceConsoleUrl(event.data.region, job.instance.id),
+    '',
+    ...reference.map(column),
+    '',
+  ].join('\n');
+}
+
+/** `Failed (was Running)`, `Running (first seen)`: the status with where it came from. */
+function statusText(event: JobEvent): string {
+  const previous = event.data.previous_status;
+  const status = event.data.job.status;
+  if (previous === null) return `${status} (first seen)`;
+  return previous === status ? status : `${status} (was ${previous})`;
+}
+
+/** Ends a line with a full stop unless it already ends with punctuation. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** `BackupInstance on nosql-12f5 failed`: the readable core of subject and headline (`TEST ` first for a test event). */
 function summary(event: JobEvent): string {
   const { job } = event.data;
   const instance = job.instance.name || job.instance.id;
   const where = instance === '' ? '' : ` on ${instance}`;
-  return `${job.name}${where} ${outcome(event)}`;
+  return `${isTestEvent(event) ? 'TEST ' : ''}${job.name}${where} ${outcome(event)}`;
 }
 
 function outcome(event: JobEvent): string {

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import type { JobEvent } from '../../../shared/event';
 import {
   consoleLine,
   emailText,
+  eventFacts,
   formatDuration,
+  formatTime,
+  headline,
+  isTestEvent,
   SNS_SUBJECT_MAX_CHARS,
   subjectLine,
+  TEST_JOB_NAME,
+  TEST_NOTICE,
 } from '../../../shared/publish/format';
 import type { TransitionType } from '../../../shared/transition';
 import { sampleEvent } from './fixtures';
@@ -93,23 +100,25 @@ describe('consoleLine', () => {
 });
 
 describe('emailText', () => {
-  it('summarises a failure with aligned fields and the event id', () => {
+  it('summarises a failure with aligned fields, the console link and the event id', () => {
     const event = sampleEvent('failed');
     expect(emailText(event)).toBe(
       [
-        'GeminiDB task BackupInstance on nosql-12f5 failed.',
+        'GeminiDB task BackupInstance on nosql-12f5 failed after 4m 12s: Disk full.',
         '',
-        'Job:        BackupInstance (job-1)',
         'Instance:   nosql-12f5 (inst-1)',
-        'Status:     Failed',
-        'Previous:   Running',
-        'Started:    2023-09-12T06:44:01.000Z',
-        'Ended:      2023-09-12T06:48:13.000Z',
+        'Job:        BackupInstance (job-1)',
+        'Status:     Failed (was Running)',
+        'Started:    2023-09-12 06:44:01 UTC',
+        'Ended:      2023-09-12 06:48:13 UTC',
         'Duration:   4m 12s',
+        'Project:    proj-1 (ap-southeast-1)',
         'Failure:    Disk full',
-        'Region:     ap-southeast-1',
-        'Project:    proj-1',
-        'Detected:   2023-09-12T08:49:01.000Z',
+        'Detected:   2023-09-12 08:49:01 UTC',
+        '',
+        'Open in the Huawei Cloud console:',
+        'https://console-intl.huaweicloud.com/nosql/?region=ap-southeast-1&locale=en-us#/nosql/management/instance/inst-1/basicinfo',
+        '',
         'Event type: com.huaweicloud.geminidb.job.failed',
         `Event id:   ${event.id}`,
         '',
@@ -119,8 +128,90 @@ describe('emailText', () => {
 
   it('leaves out empty fields and marks a job seen for the first time', () => {
     const text = emailText(sampleEvent('started', {}, null));
-    expect(text).toContain('Previous:   (first seen)');
+    expect(text).toContain('Status:     Running (first seen)');
     expect(text).toContain('Progress:   50%');
     expect(text).not.toMatch(/Ended:|Duration:|Failure:/);
   });
+
+  it('does not add a full stop after a reason that ends with one', () => {
+    const text = emailText(sampleEvent('failed', { fail_reason: 'Backup timed out.' }));
+    expect(text.split('\n')[0]).toBe(
+      'GeminiDB task BackupInstance on nosql-12f5 failed after 4m 12s: Backup timed out.',
+    );
+  });
+
+  it('keeps a multi-line failure reason on one line of the column', () => {
+    const text = emailText(sampleEvent('failed', { fail_reason: 'Disk full\nretry later' }));
+    expect(text).toContain('Failure:    Disk full retry later\n');
+  });
 });
+
+describe('headline', () => {
+  it.each<[TransitionType, string]>([
+    ['started', 'BackupInstance on nosql-12f5 started (at 50%)'],
+    ['progressed', 'BackupInstance on nosql-12f5 at 50%'],
+    ['completed', 'BackupInstance on nosql-12f5 completed in 4m 12s'],
+    ['failed', 'BackupInstance on nosql-12f5 failed after 4m 12s: Disk full'],
+    ['status_changed', 'BackupInstance on nosql-12f5 is now Paused (was Running)'],
+    ['stalled', 'BackupInstance on nosql-12f5 stalled (running 2h 5m)'],
+  ])('says what happened, where and how long for %s', (type, expected) => {
+    expect(headline(sampleEvent(type))).toBe(expected);
+  });
+
+  it('says nothing about progress for a job started at 0%', () => {
+    expect(headline(sampleEvent('started', { progress: 0 }))).toBe('BackupInstance on nosql-12f5 started');
+  });
+
+  it('starts with TEST for a test event', () => {
+    expect(headline(asTest(sampleEvent('completed')))).toBe(
+      'TEST BackupInstance on nosql-12f5 completed in 4m 12s',
+    );
+  });
+});
+
+describe('formatTime', () => {
+  it.each([
+    ['2023-09-12T06:44:01.000Z', '2023-09-12 06:44:01 UTC'],
+    ['2023-09-12T08:44:01+02:00', '2023-09-12 06:44:01 UTC'],
+    ['not a time', 'not a time'],
+  ])('shows %s as %s', (iso, expected) => {
+    expect(formatTime(iso)).toBe(expected);
+  });
+});
+
+describe('eventFacts', () => {
+  it('lists the key facts in reading order without the empty ones', () => {
+    expect(eventFacts(sampleEvent('completed')).map((fact) => fact.label)).toEqual([
+      'Instance',
+      'Job',
+      'Status',
+      'Started',
+      'Ended',
+      'Duration',
+      'Project',
+    ]);
+  });
+
+  it('names an instance without name or id as (none)', () => {
+    const facts = eventFacts(sampleEvent('completed', { instance: { id: '', name: '' } }));
+    expect(facts[0]).toEqual({ label: 'Instance', value: '(none)' });
+  });
+});
+
+describe('test events', () => {
+  it('are recognised by the test extension attribute only', () => {
+    expect(isTestEvent(asTest(sampleEvent('completed')))).toBe(true);
+    expect(isTestEvent(sampleEvent('completed', { name: TEST_JOB_NAME }))).toBe(false);
+  });
+
+  it('are marked in the subject, the console line and the email', () => {
+    const event = asTest(sampleEvent('completed', { name: TEST_JOB_NAME }));
+    expect(subjectLine(event)).toBe('[GeminiDB] TEST WatcherTestEvent on nosql-12f5 completed');
+    expect(consoleLine(event)).toContain('completed      TEST WatcherTestEvent on');
+    expect(emailText(event).startsWith(`${TEST_NOTICE}\n\nGeminiDB task TEST WatcherTestEvent`)).toBe(true);
+  });
+});
+
+function asTest(event: JobEvent): JobEvent {
+  return { ...event, test: true } as JobEvent;
+}

@@ -1,0 +1,202 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createRelayHandler,
+  RelayDeliveryFailedError,
+  type RelaySummary,
+} from '../../functions/relay-handler';
+import { parseDestinations, parseRelaySecret, type RelaySecret } from '../../shared/relay/destinations';
+import { sampleEvent } from '../shared/publish/fixtures';
+import {
+  type Receiver,
+  startSlackReceiver,
+  startTeamsReceiver,
+  startWebhookReceiver,
+} from '../shared/relay/receivers';
+import { startHttpServer } from '../support/http-server';
+import { type CapturedOutput, captureOutput, lambdaContext, metricValues, snsEvent } from './relay-support';
+
+const SIGNING_SECRET = 'whsec_handler_0123456789abcdef';
+
+let slack: Receiver;
+let teams: Receiver;
+let webhook: Receiver;
+let output: CapturedOutput;
+beforeEach(async () => {
+  [slack, teams, webhook] = await Promise.all([
+    startSlackReceiver(),
+    startTeamsReceiver(),
+    startWebhookReceiver(SIGNING_SECRET),
+  ]);
+  output = captureOutput();
+});
+afterEach(async () => {
+  output.restore();
+  await Promise.all([slack.close(), teams.close(), webhook.close()]);
+});
+
+function relaySecret(): RelaySecret {
+  return parseRelaySecret(
+    JSON.stringify({
+      destinations: {
+        'ops-slack': { url: slack.url },
+        'dba-teams': { url: teams.url },
+        automation: { url: webhook.url, signingSecret: SIGNING_SECRET },
+      },
+    }),
+  );
+}
+
+function handler(readSecret: () => Promise<RelaySecret> = async () => relaySecret()) {
+  return createRelayHandler({
+    destinations: parseDestinations([
+      { name: 'ops-slack', kind: 'slack', filter: { types: ['failed', 'completed'] } },
+      { name: 'dba-teams', kind: 'teams' },
+      { name: 'automation', kind: 'webhook' },
+    ]),
+    readSecret,
+    logger: new Logger({ serviceName: 'relay-test', logLevel: 'DEBUG' }),
+    metrics: new Metrics({ namespace: 'RelayTest', serviceName: 'relay-test' }),
+    delivery: { sleep: async () => {}, random: () => 0 },
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('relay handler', () => {
+  it('delivers an SNS event to every destination and counts each', async () => {
+    const event = sampleEvent('failed');
+    const summary: RelaySummary = await handler()(snsEvent([event]), lambdaContext());
+    expect(summary).toEqual({
+      events: 1,
+      ignored: 0,
+      delivered: [`${event.id} -> ops-slack`, `${event.id} -> dba-teams`, `${event.id} -> automation`],
+      filtered: [],
+      failed: [],
+    });
+    expect([slack.accepted.length, teams.accepted.length, webhook.accepted.length]).toEqual([1, 1, 1]);
+    const delivered = metricValues(output.records(), 'RelayDelivered');
+    expect(delivered).toEqual([
+      { destination: 'ops-slack', value: 1 },
+      { destination: 'dba-teams', value: 1 },
+      { destination: 'automation', value: 1 },
+      { destination: undefined, value: 3 },
+    ]);
+  });
+
+  it('counts nothing for a destination whose filter drops the event', async () => {
+    const summary = await handler()(snsEvent([sampleEvent('started')]), lambdaContext());
+    expect(summary.filtered).toHaveLength(1);
+    expect(slack.all).toHaveLength(0);
+    expect(metricValues(output.records(), 'RelayDelivered').map((entry) => entry.destination)).toEqual([
+      'dba-teams',
+      'automation',
+      undefined,
+    ]);
+  });
+
+  it('throws for the dead-letter queue naming only the destination that failed after its retries', async () => {
+    slack.script(...Array.from({ length: 4 }, () => ({ status: 503, body: 'service_unavailable' })));
+    const error = await rejection(handler()(snsEvent([sampleEvent('failed')]), lambdaContext()));
+    expect(error).toBeInstanceOf(RelayDeliveryFailedError);
+    expect((error as RelayDeliveryFailedError).failedDestinations).toEqual(['ops-slack']);
+    expect(error.message).toMatch(
+      /destination "ops-slack": HTTP 503 \(service_unavailable\), after 4 attempts/,
+    );
+    expect(error.message).toContain('Re-deliver with {"relayTo": ["ops-slack"], "Records": [...]}');
+    expect([slack.all.length, teams.all.length, webhook.all.length]).toEqual([4, 1, 1]);
+    expect(metricValues(output.records(), 'RelayFailed')).toContainEqual({
+      destination: 'ops-slack',
+      value: 1,
+    });
+    expect(metricValues(output.records(), 'RelayFailed')).toContainEqual({
+      destination: undefined,
+      value: 1,
+    });
+  });
+
+  it('re-delivers only to the destinations named in relayTo', async () => {
+    const event = sampleEvent('failed');
+    const summary = await handler()({ ...snsEvent([event]), relayTo: ['ops-slack'] }, lambdaContext());
+    expect(summary.delivered).toEqual([`${event.id} -> ops-slack`]);
+    expect([slack.all.length, teams.all.length, webhook.all.length]).toEqual([1, 0, 0]);
+  });
+
+  it('refuses relayTo with a name it does not know', async () => {
+    const error = await rejection(
+      handler()({ ...snsEvent([sampleEvent('failed')]), relayTo: ['nope'] }, lambdaContext()),
+    );
+    expect(error.message).toMatch(
+      /relayTo names unknown destinations: nope \(configured: ops-slack, dba-teams, automation\)/,
+    );
+  });
+
+  it.each(['SubscriptionConfirmation', 'UnsubscribeConfirmation'])(
+    'ignores a %s safely: nothing fetched, nothing delivered',
+    async (type) => {
+      const subscribeUrl = await startHttpServer((_request, response) => void response.end('confirmed'));
+      try {
+        const event = snsEvent(['You have chosen to subscribe'], type);
+        const sns = (event.Records[0] as { Sns: Record<string, unknown> }).Sns;
+        sns.SubscribeURL = `${subscribeUrl.url}/?Action=ConfirmSubscription&Token=abc`;
+        sns.Token = 'abc';
+        const summary = await handler()(event, lambdaContext());
+        expect(summary).toMatchObject({ events: 0, ignored: 1, delivered: [] });
+        expect(subscribeUrl.requests).toHaveLength(0);
+        expect(slack.all.length + teams.all.length + webhook.all.length).toBe(0);
+        expect(output.records()).toContainEqual(expect.objectContaining({ level: 'WARN', snsType: type }));
+      } finally {
+        await subscribeUrl.close();
+      }
+    },
+  );
+
+  it('sends a message that is not a job event to the dead-letter queue and counts it', async () => {
+    const error = await rejection(handler()(snsEvent(['{"hello": "world"}']), lambdaContext()));
+    expect(error).toBeInstanceOf(RelayDeliveryFailedError);
+    expect(error.message).toMatch(/SNS message msg-0 is not a job event/);
+    expect(metricValues(output.records(), 'RelayRejected')).toEqual([{ destination: undefined, value: 1 }]);
+    expect(slack.all.length + teams.all.length + webhook.all.length).toBe(0);
+  });
+
+  it('fails the invocation when the secret cannot be read', async () => {
+    const error = await rejection(
+      handler(async () => {
+        throw new Error('AccessDeniedException: not allowed');
+      })(snsEvent([sampleEvent('failed')]), lambdaContext()),
+    );
+    expect(error.message).toBe('AccessDeniedException: not allowed');
+  });
+
+  it('never writes a URL or a key to the logs, even when deliveries fail', async () => {
+    slack.script(...Array.from({ length: 4 }, () => ({ status: 500 })));
+    teams.script(
+      { status: 0, reset: true },
+      { status: 0, reset: true },
+      { status: 0, reset: true },
+      { status: 0, reset: true },
+    );
+    await rejection(handler()(snsEvent([sampleEvent('failed')]), lambdaContext()));
+    await handler()(snsEvent([sampleEvent('completed')]), lambdaContext());
+    const logs = output.text();
+    expect(logs).toContain('delivery failed');
+    expect(logs).toContain('"destination":"ops-slack"');
+    for (const secret of [
+      slack.url,
+      new URL(slack.url).pathname,
+      new URL(teams.url).search,
+      new URL(webhook.url).search,
+      SIGNING_SECRET,
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
