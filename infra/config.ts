@@ -90,9 +90,12 @@ export const queueSchema = z.strictObject({
  * the relay secret the stack creates, never into this file).
  */
 export const relayConfigSchema = z.strictObject({
-  destinations: destinationListSchema.refine((destinations) => destinations.length > 0, {
-    error: 'lists no destination: add one or leave relay out',
-  }),
+  // `zod/mini` schema: no `.refine` method, so the same check goes through `.check`.
+  destinations: destinationListSchema.check(
+    z.refine((destinations) => destinations.length > 0, {
+      error: 'lists no destination: add one or leave relay out',
+    }),
+  ),
 });
 
 /**

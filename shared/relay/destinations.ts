@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { EVENT_TYPE_PREFIX } from '../event';
 import { TransitionType } from '../transition';
 
@@ -19,12 +20,26 @@ export const DEFAULT_DELIVERY_ATTEMPTS = 4;
 const TRANSITION_TYPES = Object.values(TransitionType) as [TransitionType, ...TransitionType[]];
 
 /** A type in a filter: the suffix (`failed`) or the whole type; stored as the suffix. */
-const filterTypeSchema = z
-  .string()
-  .transform((value) => (value.startsWith(EVENT_TYPE_PREFIX) ? value.slice(EVENT_TYPE_PREFIX.length) : value))
-  .pipe(z.enum(TRANSITION_TYPES, { error: `must be one of ${TRANSITION_TYPES.join(', ')}` }));
+const filterTypeSchema = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((value: string) =>
+      value.startsWith(EVENT_TYPE_PREFIX) ? value.slice(EVENT_TYPE_PREFIX.length) : value,
+    ),
+  ),
+  z.enum(TRANSITION_TYPES, { error: `must be one of ${TRANSITION_TYPES.join(', ')}` }),
+);
 
-const nonEmptyList = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one value');
+const nonEmptyList = <T extends z.core.SomeType>(item: T) =>
+  z.array(item).check(z.minLength(1, 'must list at least one value'));
+
+const nonEmptyString = () => z.string().check(z.minLength(1));
+
+/**
+ * English messages, as classic zod gives them: `zod/mini` loads no locale, so without this every
+ * message without its own text would read "Invalid input". Passed per parse, not set globally.
+ */
+const ENGLISH = { error: en().localeError };
 
 /**
  * Which events a destination gets. Every list given must match (AND); within a list any value
@@ -32,13 +47,13 @@ const nonEmptyList = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'mus
  */
 export const destinationFilterSchema = z.strictObject({
   /** Event types: `failed` or `com.huaweicloud.geminidb.job.failed`. */
-  types: nonEmptyList(filterTypeSchema).optional(),
+  types: z.optional(nonEmptyList(filterTypeSchema)),
   /** Job names, e.g. `BackupInstance`. */
-  jobNames: nonEmptyList(z.string().min(1)).optional(),
+  jobNames: z.optional(nonEmptyList(nonEmptyString())),
   /** Instance names or ids. */
-  instances: nonEmptyList(z.string().min(1)).optional(),
+  instances: z.optional(nonEmptyList(nonEmptyString())),
   /** Job statuses after the transition, e.g. `Failed`. */
-  statuses: nonEmptyList(z.string().min(1)).optional(),
+  statuses: z.optional(nonEmptyList(nonEmptyString())),
 });
 export type DestinationFilter = z.infer<typeof destinationFilterSchema>;
 
@@ -50,37 +65,41 @@ export const destinationConfigSchema = z.strictObject({
   /** Names the destination in the secret, in logs and in the `destination` metric dimension. */
   name: z
     .string()
-    .regex(
-      /^[A-Za-z0-9_.-]{1,64}$/,
-      'must be 1-64 letters, digits, "_", "." or "-" (it is a metric dimension)',
+    .check(
+      z.regex(
+        /^[A-Za-z0-9_.-]{1,64}$/,
+        'must be 1-64 letters, digits, "_", "." or "-" (it is a metric dimension)',
+      ),
     ),
   kind: z.enum([DestinationKind.Slack, DestinationKind.Teams, DestinationKind.Webhook], {
     error: 'must be slack, teams or webhook',
   }),
-  filter: destinationFilterSchema.optional(),
+  filter: z.optional(destinationFilterSchema),
   /** Per-attempt timeout. */
-  timeoutMs: z.number().int().min(100).max(30_000).default(DEFAULT_DELIVERY_TIMEOUT_MS),
+  timeoutMs: z._default(z.int().check(z.minimum(100), z.maximum(30_000)), DEFAULT_DELIVERY_TIMEOUT_MS),
   /** Attempts per event (the first one included) before the event goes to the dead-letter queue. */
-  maxAttempts: z.number().int().min(1).max(10).default(DEFAULT_DELIVERY_ATTEMPTS),
+  maxAttempts: z._default(z.int().check(z.minimum(1), z.maximum(10)), DEFAULT_DELIVERY_ATTEMPTS),
 });
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;
 /** A destination as written by people (defaults not yet applied). */
 export type DestinationConfigInput = z.input<typeof destinationConfigSchema>;
 
 /** A list of destinations with unique names (the relay configuration without its secret). */
-export const destinationListSchema = z.array(destinationConfigSchema).superRefine((destinations, context) => {
-  const seen = new Set<string>();
-  destinations.forEach((destination, index) => {
-    if (seen.has(destination.name)) {
-      context.addIssue({
-        code: 'custom',
-        path: [index, 'name'],
-        message: `"${destination.name}" is used twice`,
-      });
-    }
-    seen.add(destination.name);
-  });
-});
+export const destinationListSchema = z.array(destinationConfigSchema).check(
+  z.superRefine((destinations: DestinationConfig[], context) => {
+    const seen = new Set<string>();
+    destinations.forEach((destination, index) => {
+      if (seen.has(destination.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `"${destination.name}" is used twice`,
+        });
+      }
+      seen.add(destination.name);
+    });
+  }),
+);
 
 /** The relay configuration or its secret does not fit; the message names the field and the fix. */
 export class RelayConfigError extends Error {
@@ -92,7 +111,7 @@ export class RelayConfigError extends Error {
  * `where` names the source in errors, e.g. `WATCHER_RELAY_DESTINATIONS`.
  */
 export function parseDestinations(raw: unknown, where = 'destinations'): DestinationConfig[] {
-  const result = destinationListSchema.safeParse(raw);
+  const result = destinationListSchema.safeParse(raw, ENGLISH);
   if (!result.success) {
     throw new RelayConfigError(`Invalid relay configuration: ${describe(result.error, where)}`);
   }
@@ -111,13 +130,15 @@ function isAllowedUrl(value: string): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
+const signingSecretSchema = z.string().check(z.minLength(16, 'must be at least 16 characters'));
+
 const destinationSecretSchema = z.strictObject({
   /** The webhook URL; for Slack and Teams the URL itself is the credential. */
-  url: z.string().refine(isAllowedUrl, 'must be an https:// URL'),
+  url: z.string().check(z.refine(isAllowedUrl, 'must be an https:// URL')),
   /** `webhook` only: the HMAC-SHA256 key the receiver verifies the signature with. */
-  signingSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  signingSecret: z.optional(signingSecretSchema),
   /** `webhook` only, while rotating: the old key, so receivers not yet updated still verify. */
-  previousSigningSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  previousSigningSecret: z.optional(signingSecretSchema),
 });
 
 /**
@@ -150,7 +171,7 @@ export function parseRelaySecret(text: string, secretId = 'the relay secret'): R
       `${secretId} is not JSON: put {"destinations": {"<name>": {"url": "https://..."}}} with aws secretsmanager put-secret-value`,
     );
   }
-  const result = relaySecretSchema.safeParse(raw);
+  const result = relaySecretSchema.safeParse(raw, ENGLISH);
   if (!result.success) throw new RelayConfigError(`Invalid ${secretId}: ${describe(result.error, 'secret')}`);
   return result.data;
 }
@@ -179,7 +200,7 @@ export function destinationSecrets(secret: RelaySecret, destination: Destination
   return { url: entry.url, signingSecrets };
 }
 
-function describe(error: z.ZodError, root: string): string {
+function describe(error: z.core.$ZodError, root: string): string {
   return error.issues
     .map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`)
     .join('; ');

@@ -1,17 +1,19 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import type { JobEvent } from '../event';
 import { EVENT_TYPE_PREFIX } from '../event';
 import { TransitionType } from '../transition';
 
-const nullableString = z.string().nullable();
+const nullableString = z.nullable(z.string());
+const nonEmptyString = () => z.string().check(z.minLength(1));
 
 const jobSchema = z.looseObject({
-  id: z.string().min(1),
+  id: nonEmptyString(),
   name: z.string(),
   status: z.string(),
   start_time: z.string(),
   end_time: nullableString,
-  progress: z.number().min(0).max(100).nullable(),
+  progress: z.nullable(z.number().check(z.minimum(0), z.maximum(100))),
   instance: z.looseObject({ id: z.string(), name: z.string() }),
   fail_reason: nullableString,
 });
@@ -21,20 +23,23 @@ const eventTypes = Object.values(TransitionType).map((suffix) => `${EVENT_TYPE_P
 // Loose: CloudEvents extension attributes (`test`) and fields added by later minor versions pass.
 const jobEventSchema = z.looseObject({
   specversion: z.literal('1.0'),
-  id: z.string().min(1),
-  source: z.string().min(1),
+  id: nonEmptyString(),
+  source: nonEmptyString(),
   type: z.enum(eventTypes as [JobEvent['type'], ...JobEvent['type'][]]),
-  subject: z.string().min(1),
-  time: z.string().min(1),
+  subject: nonEmptyString(),
+  time: nonEmptyString(),
   datacontenttype: z.literal('application/json'),
   data: z.looseObject({
-    region: z.string().min(1),
-    project_id: z.string().min(1),
+    region: nonEmptyString(),
+    project_id: nonEmptyString(),
     job: jobSchema,
     previous_status: nullableString,
-    duration_seconds: z.number().nullable(),
+    duration_seconds: z.nullable(z.number()),
   }),
 });
+
+/** English messages, as classic zod gives them (`zod/mini` loads no locale); passed per parse. */
+const ENGLISH = { error: en().localeError };
 
 /** A message on the topic that is not a job event; retrying cannot help, so it goes to the dead-letter queue. */
 export class NotAJobEventError extends Error {
@@ -55,7 +60,7 @@ export function parseJobEventMessage(message: string, messageId: string): JobEve
   } catch {
     throw new NotAJobEventError(`SNS message ${messageId} is not JSON; the relay only forwards job events`);
   }
-  const parsed = jobEventSchema.safeParse(json);
+  const parsed = jobEventSchema.safeParse(json, ENGLISH);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .slice(0, 5)

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 
 /**
  * The SNS message types: a Lambda subscriber only ever sees `Notification`; an HTTPS subscriber
@@ -37,16 +38,19 @@ export class SnsEnvelopeError extends Error {
 // Field names are those of both the HTTP body and a Lambda record's `Sns` object.
 const envelopeSchema = z.looseObject({
   Type: z.string(),
-  MessageId: z.string().min(1),
-  TopicArn: z.string().min(1),
-  Message: z.string().optional(),
+  MessageId: z.string().check(z.minLength(1)),
+  TopicArn: z.string().check(z.minLength(1)),
+  Message: z.optional(z.string()),
 });
 
 const lambdaEventSchema = z.looseObject({
   Records: z
-    .array(z.looseObject({ EventSource: z.string().optional(), Sns: z.unknown() }))
-    .min(1, 'must hold at least one record'),
+    .array(z.looseObject({ EventSource: z.optional(z.string()), Sns: z.unknown() }))
+    .check(z.minLength(1, 'must hold at least one record')),
 });
+
+/** English messages, as classic zod gives them (`zod/mini` loads no locale); passed per parse. */
+const ENGLISH = { error: en().localeError };
 
 /**
  * Reads one SNS envelope: the body of an SNS HTTPS delivery, or the `Sns` object of a Lambda record.
@@ -57,7 +61,7 @@ const lambdaEventSchema = z.looseObject({
  * not checked here: behind a Lambda subscription, IAM already authenticates SNS.
  */
 export function parseSnsEnvelope(value: unknown): SnsMessage {
-  const parsed = envelopeSchema.safeParse(value);
+  const parsed = envelopeSchema.safeParse(value, ENGLISH);
   if (!parsed.success) {
     throw new SnsEnvelopeError(
       `not an SNS envelope: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
@@ -76,7 +80,7 @@ export function parseSnsEnvelope(value: unknown): SnsMessage {
 
 /** The envelopes of a Lambda `SNSEvent`, in order (SNS sends one record per invocation today). */
 export function snsEventMessages(event: unknown): SnsMessage[] {
-  const parsed = lambdaEventSchema.safeParse(event);
+  const parsed = lambdaEventSchema.safeParse(event, ENGLISH);
   if (!parsed.success) {
     throw new SnsEnvelopeError(
       'not an SNS event: expected {"Records": [{"EventSource": "aws:sns", "Sns": {...}}]}',
