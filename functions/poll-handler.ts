@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure } from 'aws-lambda';
 import type { WatcherSettings } from '../shared/config';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { type PollAllResult, pollAll } from '../shared/poll-all';
@@ -13,6 +13,7 @@ import type { Target } from '../shared/target';
 import type { TransitionType } from '../shared/transition';
 import { targetDimension } from './contract';
 import { recordPollMetrics } from './poll-metrics';
+import { batchItemFailures, targetsForEvent } from './poll-targets';
 
 /** Everything the poll handler runs with; built once per container from the environment. */
 export interface PollHandlerDeps {
@@ -40,6 +41,8 @@ export interface PollSummary {
   readonly published: number;
   readonly pendingLeft: number;
   readonly publishErrors: number;
+  /** For a batch from the fan-out queue: the messages to retry (SQS partial batch response). */
+  readonly batchItemFailures?: readonly SQSBatchItemFailure[];
 }
 
 /**
@@ -56,7 +59,11 @@ export function createPollHandler(deps: PollHandlerDeps) {
   // Every setting but the target list and the concurrency is a cycle option (diff, lease, paging, resync).
   const { targets: _targets, targetConcurrency: _concurrency, ...options } = settings;
 
-  const poll = async (_event: unknown, context: Context): Promise<PollSummary> => {
+  const poll = async (event: unknown, context: Context): Promise<PollSummary> => {
+    // Scheduled: every target. From the fan-out queue: the configured targets its messages name.
+    const { targets, messages, unknown } = targetsForEvent(event, settings.targets);
+    if (unknown.length > 0)
+      logger.error('fan-out messages name targets that are not configured', { unknown });
     const result = await pollAll(
       {
         store: deps.store,
@@ -65,14 +72,14 @@ export function createPollHandler(deps: PollHandlerDeps) {
         apiFor: deps.apiFor,
         ...(deps.now ? { now: deps.now } : {}),
       },
-      settings.targets,
+      targets,
       {
         concurrency: settings.targetConcurrency,
         shouldStart: () => context.getRemainingTimeInMillis() > deps.minRemainingMs,
       },
     );
     recordPollMetrics(metrics, result);
-    const summary = summarize(settings.targets.length, result);
+    const summary = summarize(targets.length, result);
     for (const report of result.reports) {
       const { target, publishErrors, ...rest } = report;
       const line = { target: targetDimension(target), ...rest, publishErrors: publishErrors.length };
@@ -95,7 +102,7 @@ export function createPollHandler(deps: PollHandlerDeps) {
       );
     }
     logger.info('poll finished', { ...summary });
-    return summary;
+    return messages ? { ...summary, batchItemFailures: batchItemFailures(messages, result) } : summary;
   };
 
   return middy(poll)

@@ -5,15 +5,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contract';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, targetDimension } from '../functions/contract';
+import type { TargetsMessage } from '../functions/poll-targets';
 import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
@@ -49,6 +52,27 @@ export interface QueueSubscriptionProps {
    * @default - every event
    */
   readonly filterPolicy?: FilterPolicyProps;
+}
+
+/** How polls are spread over invocations. */
+export interface FanOutProps {
+  /**
+   * `none`: one scheduled invocation polls every target. `sqs`: schedules put the targets on a
+   * queue, `targetsPerMessage` per message, and up to `maxWorkers` invocations of the poll function
+   * work through it at once.
+   */
+  readonly mode: 'none' | 'sqs';
+  /**
+   * Targets per queue message (one schedule per message); a worker polls them `targetConcurrency`
+   * at a time.
+   * @default 10
+   */
+  readonly targetsPerMessage?: number;
+  /**
+   * Most poll invocations working on the queue at once (the event source's maximum concurrency).
+   * @default 10
+   */
+  readonly maxWorkers?: number;
 }
 
 /** Props of {@link JobWatcher}. */
@@ -157,6 +181,12 @@ export interface JobWatcherProps {
    * @default - no relay
    */
   readonly relay?: RelayProps;
+  /**
+   * Spread the targets over concurrent invocations through an SQS queue, for more targets than one
+   * invocation polls within a schedule period (README, "Scale beyond one invocation").
+   * @default { mode: 'none' }
+   */
+  readonly fanOut?: FanOutProps;
 }
 
 /** A prop combination that cannot work; the message names the prop and the fix. */
@@ -190,8 +220,14 @@ export class JobWatcher extends Construct {
   readonly topic: sns.Topic;
   /** The scheduled poller. */
   readonly pollFunction: nodejs.NodejsFunction;
-  /** The EventBridge Scheduler schedule that invokes the poller. */
+  /** The EventBridge Scheduler schedule that invokes the poller (with fan-out: the first of `schedules`). */
   readonly schedule: scheduler.Schedule;
+  /** Every schedule: one, or with fan-out one per queue message. */
+  readonly schedules: readonly scheduler.Schedule[];
+  /** With fan-out: the queue of targets the poll function works through. */
+  readonly targetQueue: sqs.Queue | undefined;
+  /** With fan-out: where target messages go that kept failing. */
+  readonly targetDeadLetterQueue: sqs.Queue | undefined;
   /** Where the alarms go. */
   readonly alarmTopic: sns.Topic;
   /** Encrypts both topics. */
@@ -287,7 +323,12 @@ export class JobWatcher extends Construct {
     this.queue = queues?.queue;
 
     this.pollFunction = this.createPollFunction(props, settings, timeout);
-    this.schedule = this.createSchedule(pollRate);
+    const fanOut =
+      props.fanOut?.mode === 'sqs' ? this.createFanOut(props.fanOut, settings, pollRate, timeout) : undefined;
+    this.targetQueue = fanOut?.queue;
+    this.targetDeadLetterQueue = fanOut?.deadLetterQueue;
+    this.schedules = fanOut?.schedules ?? [this.createSchedule(pollRate)];
+    this.schedule = this.schedules[0] as scheduler.Schedule;
     this.subscribe(props);
     this.relay =
       props.relay === undefined
@@ -304,6 +345,7 @@ export class JobWatcher extends Construct {
       alarmTopic: this.alarmTopic,
       deadLetterQueues: [
         this.failureQueue,
+        this.targetDeadLetterQueue,
         this.deliveryDeadLetterQueue,
         queues?.deadLetterQueue,
         this.relay?.deadLetterQueue,
@@ -435,6 +477,73 @@ export class JobWatcher extends Construct {
         }),
       },
     });
+  }
+
+  /**
+   * The fan-out: a queue of targets, one schedule per slice of `targetsPerMessage` targets that
+   * sends the slice to it every `pollRate`, and the poll function consuming it with up to
+   * `maxWorkers` concurrent invocations and partial batch responses.
+   */
+  private createFanOut(
+    fanOut: FanOutProps,
+    settings: WatcherSettings,
+    pollRate: Duration,
+    timeout: Duration,
+  ): { queue: sqs.Queue; deadLetterQueue: sqs.Queue; schedules: scheduler.Schedule[] } {
+    const perMessage = fanOut.targetsPerMessage ?? 10;
+    const maxWorkers = fanOut.maxWorkers ?? 10;
+    if (!Number.isInteger(perMessage) || perMessage < 1) {
+      throw new JobWatcherPropsError(
+        `fanOut.targetsPerMessage (${perMessage}) must be a whole number of at least 1`,
+      );
+    }
+    if (!Number.isInteger(maxWorkers) || maxWorkers < 2 || maxWorkers > 1000) {
+      throw new JobWatcherPropsError(
+        `fanOut.maxWorkers (${maxWorkers}) must be a whole number from 2 to 1000 (the SQS event source's maximum concurrency)`,
+      );
+    }
+    const deadLetterQueue = new sqs.Queue(this, 'TargetDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the target queue, the end of the line for target messages that ' +
+        'kept failing; an alarm fires when it is not empty.',
+    });
+    // AWS advises a visibility timeout of six function timeouts for an SQS event source.
+    const visibilityTimeout = Duration.seconds(timeout.toSeconds() * 6);
+    const queue = new sqs.Queue(this, 'TargetQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout,
+      // A tick nobody took within two tries is stale: the next schedule sends the targets again.
+      retentionPeriod: Duration.seconds(visibilityTimeout.toSeconds() * 2 + 60),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 2 },
+    });
+    this.pollFunction.addEventSource(
+      new SqsEventSource(queue, { batchSize: 1, maxConcurrency: maxWorkers, reportBatchItemFailures: true }),
+    );
+    const keys = settings.targets.map(targetDimension);
+    const schedules: scheduler.Schedule[] = [];
+    for (let index = 0; index * perMessage < keys.length; index++) {
+      const message: TargetsMessage = { targets: keys.slice(index * perMessage, (index + 1) * perMessage) };
+      schedules.push(
+        new scheduler.Schedule(this, `FanOutSchedule${index}`, {
+          description: `Queues GeminiDB targets ${index * perMessage + 1}-${index * perMessage + message.targets.length} for polling`,
+          schedule: scheduler.ScheduleExpression.rate(pollRate),
+          // A missed tick is not retried: the next one queues the targets anyway.
+          target: new schedulerTargets.SqsSendMessage(queue, {
+            input: scheduler.ScheduleTargetInput.fromObject(message),
+            retryAttempts: 0,
+            maxEventAge: Duration.minutes(1),
+          }),
+        }),
+      );
+    }
+    return { queue, deadLetterQueue, schedules };
   }
 
   private createDeliveryDeadLetterQueue(key: kms.Key): sqs.Queue {

@@ -7,8 +7,10 @@ export const CycleStep = {
   LoadState: 'load-state',
   Lease: 'lease',
   Record: 'record',
+  Claim: 'claim',
   Publish: 'publish',
   Mark: 'mark',
+  SaveCursor: 'save-cursor',
 } as const;
 export type CycleStep = (typeof CycleStep)[keyof typeof CycleStep];
 

@@ -61,8 +61,13 @@ export async function scanAllPages(
       latestTotal = page.total_count;
       const delta = previousTotal === undefined ? 0 : latestTotal - previousTotal;
       previousTotal = latestTotal;
-      if (page.jobs.length === 0) break;
-      offset = delta < 0 ? Math.max(0, offset + delta) : offset + page.jobs.length;
+      if (delta < 0) {
+        // Even an empty page: the jobs behind a vanished one moved up into what was already read.
+        offset = Math.max(0, offset + delta);
+      } else {
+        if (page.jobs.length === 0) break;
+        offset += page.jobs.length;
+      }
       if (offset >= latestTotal) break;
       const limit = maxPagesPerPass(latestTotal, pageSize);
       if (pagesThisPass >= limit) throw incomplete(latestTotal, `stopped a pass at ${limit} pages`);

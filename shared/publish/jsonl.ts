@@ -29,10 +29,8 @@ export function createJsonlPublisher(options: JsonlPublisherOptions): Publisher 
       dirReady = null;
       throw new PublishError(
         'jsonl',
-        `could not append event ${event.id} to ${path}; check that the path is a writable file`,
-        {
-          cause: error,
-        },
+        `could not append event ${event.id} to ${path} (${osReason(error)}); check that the path is a writable file on a disk with room`,
+        { cause: error },
       );
     }
   }
@@ -48,4 +46,13 @@ export function createJsonlPublisher(options: JsonlPublisherOptions): Publisher 
       await queue;
     },
   };
+}
+
+/** The operating system's reason in a few words, e.g. `ENOSPC: no space left on device`. */
+function osReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  // Node's message repeats the code and the path: keep the words in between.
+  const words = error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return code ? `${code}: ${words}` : words;
 }

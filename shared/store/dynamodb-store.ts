@@ -8,9 +8,20 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { JobEvent } from '../event';
-import { isTerminalStatus, type Job } from '../job';
+import { isTerminalStatus } from '../job';
 import { type Target, targetKey } from '../target';
 import { LeaseLostError, StoreTableNotFoundError, StoreThrottledError } from './errors';
+import {
+  type CursorItem,
+  claimOf,
+  cursorAttributes,
+  encodeEntry,
+  type JobItem,
+  type PendingEntry,
+  pendingEvents,
+  toCursor,
+  toStoredJob,
+} from './item-codec';
 import {
   CURSOR_SORT_KEY,
   JOB_SORT_KEY_PREFIX,
@@ -20,14 +31,10 @@ import {
   TableKeys,
   TTL_ATTRIBUTE,
 } from './table';
-import type { Cursor, JobRecord, StoredJob, TaskStore } from './task-store';
+import type { Claim, Cursor, CursorState, JobRecord, RecordedJob, StoredJob, TaskStore } from './task-store';
+import { addStoreUsage, countInto, emptyUsage, type StoreUsage } from './usage';
 
-/** Capacity and request counters of one store instance (for benchmarks and cost estimates). */
-export interface StoreUsage {
-  readonly readUnits: number;
-  readonly writeUnits: number;
-  readonly requests: number;
-}
+export type { StoreUsage } from './usage';
 
 /** How to reach the table. */
 export interface DynamoDbTaskStoreOptions {
@@ -44,34 +51,6 @@ export interface DynamoDbTaskStoreOptions {
  */
 const SEQ_PER_VERSION = 1_000_000;
 
-/** One outbox entry as stored in the job item's `pending` map. */
-interface PendingEntry {
-  readonly seq: number;
-  readonly event: JobEvent;
-}
-
-/** The job item as stored (see {@link DynamoDbTaskStore}). */
-interface JobItem {
-  readonly pk: string;
-  readonly sk: string;
-  readonly job: Job;
-  readonly version: number;
-  readonly progress_step: number | null;
-  readonly stalled_reported: boolean;
-  readonly pending: Readonly<Record<string, PendingEntry>>;
-  readonly pending_since?: string;
-  readonly updated_at: string;
-  readonly expires_at?: number;
-}
-
-/** The cursor item as stored (see {@link DynamoDbTaskStore}). */
-interface CursorItem {
-  readonly baseline_done?: boolean;
-  readonly last_cycle_at?: string | null;
-  readonly lease_owner?: string;
-  readonly lease_until_ms?: number;
-}
-
 const THROTTLING_ERRORS = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -86,23 +65,26 @@ const THROTTLING_ERRORS = new Set([
  *
  * - Job item, `sk = JOB#<job id>`: `job` (the {@link Job} map as last recorded), `version` (number,
  *   bumped by every record, the optimistic lock), `progress_step` (number or null),
- *   `stalled_reported` (bool), `pending` (the outbox: a map from event id to
- *   `{ seq, event }`, always present, `{}` when empty; ids make marking idempotent, `seq` keeps the
- *   recording order), `pending_since` (ISO time of the oldest unmarked record, present only while
- *   `pending` is non-empty: a ready key for a sparse index), `updated_at` (ISO time of the last
- *   record) and `expires_at` (TTL, epoch seconds, {@link STATE_TTL_SECONDS} after a record that left
- *   the job Completed or Failed; absent otherwise).
- * - Cursor item, `sk = CURSOR`: `baseline_done`, `last_cycle_at`, and while a cycle runs,
- *   `lease_owner` and `lease_until_ms` (epoch ms).
+ *   `stalled_reported` (bool), `pending` (the outbox: a map from event id to an entry with its
+ *   `seq`, always present, `{}` when empty; ids make marking idempotent, `seq` keeps the recording
+ *   order), `pending_since` (ISO time of the oldest unmarked record, present only while `pending` is
+ *   non-empty), `claim_owner` and `claim_until_ms` (the cycle publishing the outbox and until when,
+ *   epoch ms), `observed_at_ms` (when the scan behind the recorded state started), `updated_at`
+ *   (ISO time of the last record) and `expires_at` (TTL, epoch seconds,
+ *   {@link STATE_TTL_SECONDS} after a record that left the job Completed or Failed; absent otherwise).
+ * - Cursor item, `sk = CURSOR`: `revision` (the cursor's optimistic lock), `baseline_done`,
+ *   `last_cycle_at`, `watermark_ms`, `last_full_resync_ms` and `jobs` (the digest: job id to
+ *   `[version, status, progress_step, stalled_reported, start epoch seconds, pending]`); and, only
+ *   while someone holds the exclusive lease, `lease_owner` and `lease_until_ms` (epoch ms).
  *
- * Marking events published does not bump `version`: a cycle holding version N for its diff must not
- * lose its write because an earlier outbox entry was marked meanwhile.
+ * Marking and claiming do not bump `version`: a cycle holding version N for its diff must not lose
+ * its write because an outbox entry was marked or claimed meanwhile.
  */
 export class DynamoDbTaskStore implements TaskStore {
   private readonly tableName: string;
   private readonly doc: DynamoDBDocumentClient;
   private readonly now: () => number;
-  private counters = { readUnits: 0, writeUnits: 0, requests: 0 };
+  private counters = emptyUsage();
 
   constructor(options: DynamoDbTaskStoreOptions) {
     this.tableName = options.tableName;
@@ -119,7 +101,7 @@ export class DynamoDbTaskStore implements TaskStore {
 
   /** Sets the {@link usage} counters back to zero. */
   resetUsage(): void {
-    this.counters = { readUnits: 0, writeUnits: 0, requests: 0 };
+    this.counters = emptyUsage();
   }
 
   async getCursor(target: Target): Promise<Cursor | null> {
@@ -133,16 +115,41 @@ export class DynamoDbTaskStore implements TaskStore {
         }),
       ),
     );
-    if (out.Item === undefined) return null;
-    const item = out.Item as CursorItem;
-    return {
-      baselineDone: item.baseline_done ?? false,
-      lastCycleAt: item.last_cycle_at ?? null,
-      leaseOwner: item.lease_owner ?? null,
-      leaseUntilMs: item.lease_until_ms ?? null,
-    };
+    return out.Item === undefined ? null : toCursor(out.Item as CursorItem);
   }
 
+  async saveCursor(target: Target, state: CursorState, expectedRevision: number | null): Promise<boolean> {
+    try {
+      await this.call('write', () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...this.key(target, CURSOR_SORT_KEY),
+              ...cursorAttributes(state),
+              revision: (expectedRevision ?? 0) + 1,
+            },
+            ConditionExpression:
+              expectedRevision === null ? 'attribute_not_exists(#revision)' : '#revision = :expected',
+            ExpressionAttributeNames: { '#revision': 'revision' },
+            ...(expectedRevision === null
+              ? {}
+              : { ExpressionAttributeValues: { ':expected': expectedRevision } }),
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the exclusive per-target lease if it is free or expired; false when another owner holds
+   * it. For tools that must run alone on a target; the poll cycle does not need it.
+   */
   async acquireLease(target: Target, owner: string, nowMs: number, leaseSeconds: number): Promise<boolean> {
     try {
       await this.call('write', () =>
@@ -175,6 +182,7 @@ export class DynamoDbTaskStore implements TaskStore {
     }
   }
 
+  /** Frees the lease held by `owner` and records how its work ended; LeaseLostError if it lost it. */
   async releaseLease(
     target: Target,
     owner: string,
@@ -227,7 +235,7 @@ export class DynamoDbTaskStore implements TaskStore {
         ),
       );
       for (const item of page.Items ?? []) {
-        const stored = toStoredJob(item as JobItem);
+        const stored = toStoredJob(target, item as JobItem);
         jobs.set(stored.job.id, stored);
       }
       startKey = page.LastEvaluatedKey;
@@ -246,10 +254,10 @@ export class DynamoDbTaskStore implements TaskStore {
         }),
       ),
     );
-    return out.Item === undefined ? null : toStoredJob(out.Item as JobItem);
+    return out.Item === undefined ? null : toStoredJob(target, out.Item as JobItem);
   }
 
-  async recordJob(target: Target, record: JobRecord): Promise<boolean> {
+  async recordJob(target: Target, record: JobRecord): Promise<RecordedJob | null> {
     const events = uniqueById(record.events);
     const version = (record.expectedVersion ?? 0) + 1;
     if (events.length >= SEQ_PER_VERSION) {
@@ -260,104 +268,199 @@ export class DynamoDbTaskStore implements TaskStore {
     const expiresAt = isTerminalStatus(record.state.job.status)
       ? Math.floor(nowMs / 1000) + STATE_TTL_SECONDS
       : undefined;
-    const entry = (event: JobEvent, index: number): PendingEntry => ({
-      seq: version * SEQ_PER_VERSION + index,
-      event,
-    });
+    const claim = events.length > 0 ? record.claim : undefined;
+    const entry = (event: JobEvent, index: number): PendingEntry =>
+      encodeEntry(target, event, version * SEQ_PER_VERSION + index);
     try {
       if (record.expectedVersion === null) {
-        const item: JobItem = {
-          ...this.key(target, jobSortKey(record.state.job.id)),
-          job: record.state.job,
-          version,
-          progress_step: record.state.progressStep,
-          stalled_reported: record.state.stalledReported,
-          pending: Object.fromEntries(events.map((event, index) => [event.id, entry(event, index)])),
-          ...(events.length > 0 ? { pending_since: nowIso } : {}),
-          updated_at: nowIso,
-          ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
-        };
         await this.call('write', () =>
           this.doc.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: item,
+              Item: {
+                ...this.key(target, jobSortKey(record.state.job.id)),
+                job: record.state.job,
+                version,
+                progress_step: record.state.progressStep,
+                stalled_reported: record.state.stalledReported,
+                pending: Object.fromEntries(events.map((event, index) => [event.id, entry(event, index)])),
+                ...(events.length > 0 ? { pending_since: nowIso } : {}),
+                ...(claim ? { claim_owner: claim.owner, claim_until_ms: claim.untilMs } : {}),
+                ...(record.observedAtMs === undefined ? {} : { observed_at_ms: record.observedAtMs }),
+                updated_at: nowIso,
+                ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+              } satisfies JobItem,
               ConditionExpression: 'attribute_not_exists(#pk)',
               ExpressionAttributeNames: { '#pk': TableKeys.partition },
               ReturnConsumedCapacity: 'TOTAL',
             }),
           ),
         );
-      } else {
-        const names: Record<string, string> = {
-          '#job': 'job',
-          '#version': 'version',
-          '#step': 'progress_step',
-          '#stalled': 'stalled_reported',
-          '#updated': 'updated_at',
-          '#ttl': TTL_ATTRIBUTE,
-        };
-        const values: Record<string, unknown> = {
-          ':job': record.state.job,
-          ':version': version,
-          ':expected': record.expectedVersion,
-          ':step': record.state.progressStep,
-          ':stalled': record.state.stalledReported,
-          ':updated': nowIso,
-        };
-        const sets = [
-          '#job = :job',
-          '#version = :version',
-          '#step = :step',
-          '#stalled = :stalled',
-          '#updated = :updated',
-        ];
-        if (events.length > 0) {
-          names['#pending'] = 'pending';
-          names['#since'] = 'pending_since';
-          values[':since'] = nowIso;
-          sets.push('#since = if_not_exists(#since, :since)');
-          events.forEach((event, index) => {
-            names[`#e${index}`] = event.id;
-            values[`:e${index}`] = entry(event, index);
-            // An id still pending keeps its first entry: same id, same transition.
-            sets.push(`#pending.#e${index} = if_not_exists(#pending.#e${index}, :e${index})`);
-          });
-        }
-        if (expiresAt !== undefined) {
-          values[':ttl'] = expiresAt;
-          sets.push('#ttl = :ttl');
-        }
-        const remove = expiresAt === undefined ? ' REMOVE #ttl' : '';
-        await this.call('write', () =>
-          this.doc.send(
-            new UpdateCommand({
-              TableName: this.tableName,
-              Key: this.key(target, jobSortKey(record.state.job.id)),
-              UpdateExpression: `SET ${sets.join(', ')}${remove}`,
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          ),
-        );
+        return { version, outbox: events, unownedPending: 0 };
       }
-      return true;
+      const names: Record<string, string> = {
+        '#job': 'job',
+        '#version': 'version',
+        '#step': 'progress_step',
+        '#stalled': 'stalled_reported',
+        '#updated': 'updated_at',
+        '#ttl': TTL_ATTRIBUTE,
+      };
+      const values: Record<string, unknown> = {
+        ':job': record.state.job,
+        ':version': version,
+        ':expected': record.expectedVersion,
+        ':step': record.state.progressStep,
+        ':stalled': record.state.stalledReported,
+        ':updated': nowIso,
+      };
+      const sets = [
+        '#job = :job',
+        '#version = :version',
+        '#step = :step',
+        '#stalled = :stalled',
+        '#updated = :updated',
+      ];
+      if (events.length > 0) {
+        names['#pending'] = 'pending';
+        names['#since'] = 'pending_since';
+        values[':since'] = nowIso;
+        sets.push('#since = if_not_exists(#since, :since)');
+        events.forEach((event, index) => {
+          names[`#e${index}`] = event.id;
+          values[`:e${index}`] = entry(event, index);
+          // An id still pending keeps its first entry: same id, same transition.
+          sets.push(`#pending.#e${index} = if_not_exists(#pending.#e${index}, :e${index})`);
+        });
+      }
+      if (claim) {
+        names['#owner'] = 'claim_owner';
+        names['#until'] = 'claim_until_ms';
+        values[':owner'] = claim.owner;
+        values[':until'] = claim.untilMs;
+        sets.push('#owner = :owner', '#until = :until');
+      }
+      if (record.observedAtMs !== undefined) {
+        names['#observed'] = 'observed_at_ms';
+        values[':observed'] = record.observedAtMs;
+        sets.push('#observed = :observed');
+      }
+      if (expiresAt !== undefined) {
+        values[':ttl'] = expiresAt;
+        sets.push('#ttl = :ttl');
+      }
+      const remove = expiresAt === undefined ? ' REMOVE #ttl' : '';
+      const out = await this.call('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, jobSortKey(record.state.job.id)),
+            UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      return { version, ...outboxAfter(target, out.Attributes as JobItem, events, record) };
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return null;
       throw error;
     }
   }
 
-  async markPublished(target: Target, jobId: string, eventIds: readonly string[]): Promise<void> {
+  async claimPending(target: Target, jobId: string, claim: Claim, nowMs: number): Promise<StoredJob | null> {
+    try {
+      const out = await this.call('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, jobSortKey(jobId)),
+            UpdateExpression: 'SET #owner = :owner, #until = :until',
+            ConditionExpression:
+              'size(#pending) > :zero AND (attribute_not_exists(#until) OR #until <= :now OR #owner = :owner)',
+            ExpressionAttributeNames: {
+              '#pending': 'pending',
+              '#owner': 'claim_owner',
+              '#until': 'claim_until_ms',
+            },
+            ExpressionAttributeValues: {
+              ':owner': claim.owner,
+              ':until': claim.untilMs,
+              ':now': nowMs,
+              ':zero': 0,
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      return toStoredJob(target, out.Attributes as JobItem);
+    } catch (error) {
+      if (isConditionFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  async releaseClaim(target: Target, jobId: string, owner: string): Promise<void> {
+    try {
+      await this.call('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, jobSortKey(jobId)),
+            UpdateExpression: 'REMOVE #owner, #until',
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'claim_owner', '#until': 'claim_until_ms' },
+            ExpressionAttributeValues: { ':owner': owner },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** As the port says; with no ids it sends nothing and answers 0. */
+  async markPublished(target: Target, jobId: string, eventIds: readonly string[]): Promise<number> {
     const ids = [...new Set(eventIds)];
-    if (ids.length === 0) return;
+    if (ids.length === 0) return 0;
     const key = this.key(target, jobSortKey(jobId));
-    const names: Record<string, string> = { '#pending': 'pending' };
+    const names: Record<string, string> = {
+      '#pending': 'pending',
+      '#since': 'pending_since',
+      '#owner': 'claim_owner',
+      '#until': 'claim_until_ms',
+    };
     ids.forEach((id, index) => {
       names[`#i${index}`] = id;
     });
+    const removeIds = ids.map((_, index) => `#pending.#i${index}`).join(', ');
+    try {
+      // The usual case in one write: these ids are the whole outbox, so it empties and the claim goes.
+      await this.call('write', () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: `REMOVE ${removeIds}, #since, #owner, #until`,
+            ConditionExpression: [
+              'size(#pending) = :count',
+              ...ids.map((_, index) => `attribute_exists(#pending.#i${index})`),
+            ].join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':count': ids.length },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      return 0;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
     let remaining: JobItem;
     try {
       const out = await this.call('write', () =>
@@ -365,10 +468,10 @@ export class DynamoDbTaskStore implements TaskStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: `REMOVE ${ids.map((_, index) => `#pending.#i${index}`).join(', ')}`,
+            UpdateExpression: `REMOVE ${removeIds}`,
             // Never create an item for an unknown job.
             ConditionExpression: 'attribute_exists(#pending)',
-            ExpressionAttributeNames: names,
+            ExpressionAttributeNames: { '#pending': 'pending', ...pick(names, ids) },
             ReturnValues: 'ALL_NEW',
             ReturnConsumedCapacity: 'TOTAL',
           }),
@@ -376,20 +479,26 @@ export class DynamoDbTaskStore implements TaskStore {
       );
       remaining = out.Attributes as JobItem;
     } catch (error) {
-      if (isConditionFailed(error)) return;
+      if (isConditionFailed(error)) return 0;
       throw error;
     }
-    if (Object.keys(remaining.pending).length > 0 || remaining.pending_since === undefined) return;
+    const left = Object.keys(remaining.pending).length;
+    if (left > 0 || (remaining.pending_since === undefined && claimOf(remaining) === undefined)) return left;
     try {
       await this.call('write', () =>
         this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: key,
-            UpdateExpression: 'REMOVE #since',
-            // A record may have added events in between: then pending_since stays.
+            UpdateExpression: 'REMOVE #since, #owner, #until',
+            // A record may have added events in between: then they stay claimed.
             ConditionExpression: 'size(#pending) = :zero',
-            ExpressionAttributeNames: { '#pending': 'pending', '#since': 'pending_since' },
+            ExpressionAttributeNames: {
+              '#pending': 'pending',
+              '#since': 'pending_since',
+              '#owner': 'claim_owner',
+              '#until': 'claim_until_ms',
+            },
             ExpressionAttributeValues: { ':zero': 0 },
             ReturnConsumedCapacity: 'TOTAL',
           }),
@@ -398,6 +507,7 @@ export class DynamoDbTaskStore implements TaskStore {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
+    return 0;
   }
 
   private key(target: Target, sortKey: string): { pk: string; sk: string } {
@@ -409,17 +519,21 @@ export class DynamoDbTaskStore implements TaskStore {
     kind: 'read' | 'write',
     send: () => Promise<Out>,
   ): Promise<Out> {
-    this.counters.requests += 1;
     let out: Out;
     try {
       out = await send();
     } catch (error) {
+      // DynamoDB bills a refused conditional write (at least one unit) but reports no figure.
+      this.count(kind, kind === 'write' && isConditionFailed(error) ? 1 : 0);
       throw this.translate(error);
     }
-    const units = out.ConsumedCapacity?.CapacityUnits ?? 0;
-    if (kind === 'read') this.counters.readUnits += units;
-    else this.counters.writeUnits += units;
+    this.count(kind, out.ConsumedCapacity?.CapacityUnits ?? 0);
     return out;
+  }
+
+  private count(kind: 'read' | 'write', units: number): void {
+    countInto(this.counters, kind, units);
+    addStoreUsage(kind, units);
   }
 
   private translate(error: unknown): unknown {
@@ -441,15 +555,31 @@ function uniqueById(events: readonly JobEvent[]): JobEvent[] {
   return [...byId.values()];
 }
 
-function toStoredJob(item: JobItem): StoredJob {
-  const pending = Object.values(item.pending ?? {})
-    .sort((a, b) => a.seq - b.seq)
-    .map((entry) => entry.event);
-  return {
-    job: item.job,
-    progressStep: item.progress_step ?? null,
-    stalledReported: item.stalled_reported ?? false,
-    version: item.version,
-    pending,
-  };
+/**
+ * What a writer owns after appending `events` to an item that looked like `old`. Its claim (set
+ * with its events) covers the events already pending too, unless another cycle's claim on them is
+ * still live; a write without events claims nothing, so what was pending stays unowned.
+ */
+function outboxAfter(
+  target: Target,
+  old: JobItem,
+  events: readonly JobEvent[],
+  record: JobRecord,
+): Pick<RecordedJob, 'outbox' | 'unownedPending'> {
+  const before = pendingEvents(target, old);
+  const beforeIds = new Set(before.map((event) => event.id));
+  const added = events.filter((event) => !beforeIds.has(event.id));
+  const claim = claimOf(old);
+  const claimed = events.length > 0 && record.claim !== undefined;
+  const othersLive =
+    claim !== undefined &&
+    claim.owner !== record.claim?.owner &&
+    claim.untilMs > (record.nowMs ?? Date.now());
+  return claimed && !othersLive
+    ? { outbox: [...before, ...added], unownedPending: 0 }
+    : { outbox: added, unownedPending: before.length };
+}
+
+function pick(names: Record<string, string>, ids: readonly string[]): Record<string, string> {
+  return Object.fromEntries(ids.map((_, index) => [`#i${index}`, names[`#i${index}`] as string]));
 }

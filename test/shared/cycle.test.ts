@@ -162,12 +162,9 @@ describe('pollTarget', () => {
     expect(new Set(all.map((event) => event.id)).size).toBe(6);
   });
 
-  it('skips the cycle while another holds the lease and replays once the lease expires', async () => {
+  it('leaves events a live cycle claimed to it, and replays them once its claim expires', async () => {
     let nowMs = Date.now();
-    const { deps, target, publisher, projectId, store } = await world.fresh(
-      { leaseSeconds: 30 },
-      () => nowMs,
-    );
+    const { deps, target, publisher, projectId } = await world.fresh({ leaseSeconds: 30 }, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
     await pollTarget(deps, target);
     world.simulator.updateJob(projectId, job.id, {
@@ -176,12 +173,39 @@ describe('pollTarget', () => {
       end_time: minutesAgo(0),
     });
 
-    expect(await store.acquireLease(target, 'a-crashed-cycle', nowMs, 30)).toBe(true);
+    // A cycle killed right after recording: it claimed the event and never got further.
+    const killed = (): Promise<never> => Promise.reject(new Error('process killed'));
+    const dyingStore: TaskStore = Object.create(deps.store, {
+      releaseClaim: { value: killed },
+      saveCursor: { value: killed },
+    });
+    const dead = collectingPublisher('dead');
+    dead.failNext();
+    await expect(pollTarget({ ...deps, store: dyingStore, publishers: [dead] }, target)).rejects.toThrow(
+      /save-cursor failed: Error: process killed/,
+    );
+
     expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'skipped', published: 0 });
     expect(publisher.events).toEqual([]);
 
     nowMs += 31_000;
     expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'done', published: 1 });
+    expect(types(publisher.events)).toEqual(['completed']);
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', published: 0 });
+  });
+
+  it('publishes events left pending once when two cycles replay them at once', async () => {
+    const { deps, target, publisher, projectId } = await world.fresh();
+    const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
+    await pollTarget(deps, target);
+    world.simulator.updateJob(projectId, job.id, { status: 'Failed', progress: '', end_time: minutesAgo(0) });
+    publisher.failNext();
+    expect(await pollTarget(deps, target)).toMatchObject({ pendingLeft: 1 });
+    publisher.recover();
+
+    const other = collectingPublisher('other');
+    await Promise.all([pollTarget(deps, target), pollTarget({ ...deps, publishers: [other] }, target)]);
+    expect([...publisher.events, ...other.events].map((event) => event.data.job.status)).toEqual(['Failed']);
   });
 
   it('fails with the target and step named and writes nothing when the API keeps failing', async () => {

@@ -1,14 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../../shared/event';
+import { buildEvent } from '../../../shared/events';
 import type { Job } from '../../../shared/job';
 import { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
 import { LeaseLostError, StoreTableNotFoundError, StoreThrottledError } from '../../../shared/store/errors';
 import { STATE_TTL_SECONDS } from '../../../shared/store/table';
-import type { JobRecord } from '../../../shared/store/task-store';
+import type { CursorState, JobDigest, JobRecord } from '../../../shared/store/task-store';
 import type { Target } from '../../../shared/target';
 import type { JobState } from '../../../shared/transition';
 import { useDynalite } from '../../support/dynalite';
@@ -79,7 +81,10 @@ beforeEach(async () => {
 describe('DynamoDbTaskStore.recordJob', () => {
   it('stores a new job with version 1 and loads back every field, pending in recording order', async () => {
     const running = state({ progress: 60 }, { progressStep: 50, stalledReported: true });
-    expect(await store.recordJob(target, record(running, ['e-b', 'e-a', 'e-c'], null))).toBe(true);
+    expect(await store.recordJob(target, record(running, ['e-b', 'e-a', 'e-c'], null))).toMatchObject({
+      version: 1,
+      unownedPending: 0,
+    });
 
     const loaded = await store.loadJobs(target);
     expect([...loaded.keys()]).toEqual(['job-1']);
@@ -94,7 +99,7 @@ describe('DynamoDbTaskStore.recordJob', () => {
   it('keeps pending in order across records and bumps the version each time', async () => {
     await store.recordJob(target, record(state(), ['e-9', 'e-1'], null));
     const done = state({ status: 'Completed', progress: null, end_time: '2024-05-01T11:30:00.000Z' });
-    expect(await store.recordJob(target, record(done, ['e-0', 'e-5'], 1))).toBe(true);
+    expect(await store.recordJob(target, record(done, ['e-0', 'e-5'], 1))).toMatchObject({ version: 2 });
 
     const stored = await store.getJob(target, 'job-1');
     expect(stored?.version).toBe(2);
@@ -118,7 +123,7 @@ describe('DynamoDbTaskStore.recordJob', () => {
     await store.recordJob(target, record(state(), [], null));
     await store.recordJob(target, record(state({ progress: 80 }), ['e-new'], 1));
 
-    expect(await store.recordJob(target, record(state({ progress: 10 }), ['e-stale'], 1))).toBe(false);
+    expect(await store.recordJob(target, record(state({ progress: 10 }), ['e-stale'], 1))).toBeNull();
     const stored = await store.getJob(target, 'job-1');
     expect(stored?.version).toBe(2);
     expect(stored?.job.progress).toBe(80);
@@ -127,12 +132,12 @@ describe('DynamoDbTaskStore.recordJob', () => {
 
   it('refuses to create a job that is already stored', async () => {
     await store.recordJob(target, record(state(), ['e-1'], null));
-    expect(await store.recordJob(target, record(state({ progress: 1 }), ['e-2'], null))).toBe(false);
+    expect(await store.recordJob(target, record(state({ progress: 1 }), ['e-2'], null))).toBeNull();
     expect((await store.getJob(target, 'job-1'))?.pending.map((e) => e.id)).toEqual(['e-1']);
   });
 
   it('refuses an update of a job that is not stored', async () => {
-    expect(await store.recordJob(target, record(state(), ['e-1'], 3))).toBe(false);
+    expect(await store.recordJob(target, record(state(), ['e-1'], 3))).toBeNull();
     expect(await store.getJob(target, 'job-1')).toBeNull();
   });
 
@@ -219,7 +224,7 @@ describe('DynamoDbTaskStore.markPublished', () => {
     const stored = await store.getJob(target, 'job-1');
     expect(stored?.pending.map((e) => e.id)).toEqual(['e-2']);
     expect(stored?.version).toBe(1);
-    expect(await store.recordJob(target, record(state({ progress: 99 }), [], 1))).toBe(true);
+    expect(await store.recordJob(target, record(state({ progress: 99 }), [], 1))).not.toBeNull();
   });
 
   it('clears pending_since once the outbox is empty', async () => {
@@ -360,7 +365,13 @@ describe('DynamoDbTaskStore.loadJobs', () => {
 
 describe('DynamoDbTaskStore.usage', () => {
   it('counts requests and consumed read and write units, and resets', async () => {
-    expect(store.usage).toEqual({ readUnits: 0, writeUnits: 0, requests: 0 });
+    expect(store.usage).toEqual({
+      readUnits: 0,
+      writeUnits: 0,
+      requests: 0,
+      readRequests: 0,
+      writeRequests: 0,
+    });
     await store.recordJob(target, record(state(), ['e-1'], null));
     expect(store.usage.writeUnits).toBeGreaterThan(0);
     expect(store.usage.readUnits).toBe(0);
@@ -370,7 +381,13 @@ describe('DynamoDbTaskStore.usage', () => {
     expect(store.usage.requests).toBe(3);
 
     store.resetUsage();
-    expect(store.usage).toEqual({ readUnits: 0, writeUnits: 0, requests: 0 });
+    expect(store.usage).toEqual({
+      readUnits: 0,
+      writeUnits: 0,
+      requests: 0,
+      readRequests: 0,
+      writeRequests: 0,
+    });
   });
 
   it('counts refused conditional writes as requests', async () => {
@@ -444,5 +461,217 @@ describe('DynamoDbTaskStore errors', () => {
         client.destroy();
       },
     );
+  });
+});
+
+describe('DynamoDbTaskStore claims', () => {
+  const claimA = { owner: 'cycle-a', untilMs: NOW_MS + 30_000 };
+  const claimB = { owner: 'cycle-b', untilMs: NOW_MS + 60_000 };
+  const claimed = (
+    jobState: JobState,
+    ids: string[],
+    version: number | null,
+    claim = claimA,
+    nowMs = NOW_MS,
+  ) => ({
+    ...record(jobState, ids, version),
+    claim,
+    nowMs,
+  });
+
+  it('claims the events a record appends, and owns what was pending when no live claim holds it', async () => {
+    expect(await store.recordJob(target, claimed(state(), ['e-1'], null))).toMatchObject({
+      outbox: [{ id: 'e-1' }],
+    });
+    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
+    await store.releaseClaim(target, 'job-1', 'cycle-a');
+
+    const next = await store.recordJob(target, claimed(state({ progress: 90 }), ['e-2'], 1, claimB));
+    expect(next?.outbox.map((e) => e.id)).toEqual(['e-1', 'e-2']);
+    expect(next?.unownedPending).toBe(0);
+    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimB);
+  });
+
+  it('leaves events under another live claim out of the outbox and counts them', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1'], null));
+    const next = await store.recordJob(
+      target,
+      claimed(state({ progress: 90 }), ['e-2'], 1, claimB, NOW_MS + 29_999),
+    );
+    expect(next?.outbox.map((e) => e.id)).toEqual(['e-2']);
+    expect(next?.unownedPending).toBe(1);
+  });
+
+  it('takes over events whose claim has expired', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1'], null));
+    const next = await store.recordJob(
+      target,
+      claimed(state({ progress: 90 }), ['e-2'], 1, claimB, NOW_MS + 30_000),
+    );
+    expect(next?.outbox.map((e) => e.id)).toEqual(['e-1', 'e-2']);
+  });
+
+  it('claims nothing with a record without events, leaving what was pending unowned', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1'], null));
+    await store.releaseClaim(target, 'job-1', 'cycle-a');
+    const next = await store.recordJob(target, claimed(state({ progress: 90 }), [], 1, claimB));
+    expect(next).toEqual({ version: 2, outbox: [], unownedPending: 1 });
+    expect(await rawItem('JOB#job-1')).not.toHaveProperty('claim_owner');
+  });
+
+  it('lets claimPending take pending events only once no other live claim holds them', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1'], null));
+    expect(await store.claimPending(target, 'job-1', claimB, NOW_MS + 29_999)).toBeNull();
+
+    const taken = await store.claimPending(target, 'job-1', claimB, NOW_MS + 30_000);
+    expect(taken?.pending.map((e) => e.id)).toEqual(['e-1']);
+    expect(taken?.claim).toEqual(claimB);
+    expect(taken?.version).toBe(1);
+    expect(
+      await store.claimPending(target, 'job-1', { owner: 'cycle-c', untilMs: 1 }, NOW_MS + 30_000),
+    ).toBeNull();
+    expect(await store.claimPending(target, 'job-1', claimB, NOW_MS + 30_000)).not.toBeNull();
+  });
+
+  it('finds nothing to claim on an empty outbox or an unknown job, and creates no item', async () => {
+    await store.recordJob(target, record(state(), [], null));
+    expect(await store.claimPending(target, 'job-1', claimA, NOW_MS)).toBeNull();
+    expect(await store.claimPending(target, 'ghost', claimA, NOW_MS)).toBeNull();
+    expect(await rawItem('JOB#ghost')).toBeUndefined();
+  });
+
+  it('releases only its own claim', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1'], null));
+    await store.releaseClaim(target, 'job-1', 'cycle-b');
+    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
+    await store.releaseClaim(target, 'job-1', 'cycle-a');
+    expect((await store.getJob(target, 'job-1'))?.claim).toBeUndefined();
+    await store.releaseClaim(target, 'ghost', 'cycle-a');
+    expect(await rawItem('JOB#ghost')).toBeUndefined();
+  });
+
+  it('empties the outbox and drops the claim in one write when marking all of it', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1', 'e-2'], null));
+    store.resetUsage();
+    expect(await store.markPublished(target, 'job-1', ['e-2', 'e-1'])).toBe(0);
+    expect(store.usage.writeRequests).toBe(1);
+    const item = await rawItem('JOB#job-1');
+    expect(item?.pending).toEqual({});
+    expect(item).not.toHaveProperty('pending_since');
+    expect(item).not.toHaveProperty('claim_owner');
+  });
+
+  it('answers how many events are left after marking some', async () => {
+    await store.recordJob(target, claimed(state(), ['e-1', 'e-2', 'e-3'], null));
+    expect(await store.markPublished(target, 'job-1', ['e-1'])).toBe(2);
+    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
+    expect(await store.markPublished(target, 'job-1', ['e-2', 'e-3', 'e-9'])).toBe(0);
+    expect((await store.getJob(target, 'job-1'))?.claim).toBeUndefined();
+  });
+});
+
+describe('DynamoDbTaskStore cursor', () => {
+  const digest = (version: number, status: string, pending = false): JobDigest => ({
+    version,
+    status,
+    progressStep: status === 'Running' ? 50 : null,
+    stalledReported: false,
+    startMs: Date.parse('2024-05-01T11:00:07.000Z'),
+    pending,
+  });
+  const cursorState = (jobs: [string, JobDigest][]): CursorState => ({
+    baselineDone: true,
+    lastCycleAt: '2024-05-01T12:00:00.000Z',
+    watermarkMs: Date.parse('2024-05-01T11:59:00.000Z'),
+    lastFullResyncMs: NOW_MS - 60_000,
+    jobs: new Map(jobs),
+  });
+
+  it('saves the digest, watermark and resync time and reads them back with a revision', async () => {
+    const state = cursorState([
+      ['job-1', digest(3, 'Running')],
+      ['job-2', digest(1, 'Completed', true)],
+    ]);
+    expect(await store.saveCursor(target, state, null)).toBe(true);
+    expect(await store.getCursor(target)).toEqual({
+      ...state,
+      revision: 1,
+      leaseOwner: null,
+      leaseUntilMs: null,
+    });
+  });
+
+  it('refuses a write naming a stale revision', async () => {
+    const state = cursorState([]);
+    expect(await store.saveCursor(target, state, null)).toBe(true);
+    expect(await store.saveCursor(target, state, null)).toBe(false);
+    expect(await store.saveCursor(target, state, 1)).toBe(true);
+    expect(await store.saveCursor(target, state, 1)).toBe(false);
+    expect((await store.getCursor(target))?.revision).toBe(2);
+  });
+
+  it('takes over a cursor written before cursors had a revision', async () => {
+    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
+    await store.releaseLease(target, 'cycle-a', {
+      baselineDone: true,
+      lastCycleAt: '2024-05-01T11:00:00.000Z',
+    });
+    const legacy = await store.getCursor(target);
+    expect(legacy).not.toHaveProperty('revision');
+    expect(legacy).not.toHaveProperty('jobs');
+    expect(await store.saveCursor(target, cursorState([]), null)).toBe(true);
+    expect((await store.getCursor(target))?.revision).toBe(1);
+  });
+
+  it('reads a cursor of 40 jobs in one read unit', async () => {
+    const jobs = Array.from({ length: 40 }, (_, i): [string, JobDigest] => [
+      `6f85e061-04dd-42e7-86d6-${String(i).padStart(12, '0')}`,
+      digest(12, 'Running'),
+    ]);
+    await store.saveCursor(target, cursorState(jobs), null);
+    store.resetUsage();
+    expect((await store.getCursor(target))?.jobs?.size).toBe(40);
+    expect(store.usage.readUnits).toBe(1);
+  });
+});
+
+describe('DynamoDbTaskStore capacity of one transition', () => {
+  const realTarget: Target = { region: 'ap-southeast-1', projectId: '0549b4a43100d4f32f51c01c2fe4acdb' };
+  const running = job({
+    id: '6f85e061-04dd-42e7-86d6-d3b1e40aac2e',
+    instance: { id: '27a045b6bf9e46f691f81366d398cb04in06', name: 'nosql-12f5' },
+  });
+  const completed: Job = {
+    ...running,
+    status: 'Completed',
+    progress: null,
+    end_time: '2024-05-01T11:20:00.000Z',
+  };
+
+  it('costs one write unit to record it and one to mark it', async () => {
+    const start = {
+      state: { job: running, progressStep: null, stalledReported: false },
+      events: [],
+      expectedVersion: null,
+    };
+    await store.recordJob(realTarget, start);
+    const transition = {
+      type: 'completed' as const,
+      job: completed,
+      previousStatus: 'Running',
+      progressStep: null,
+    };
+    const event = buildEvent(realTarget, transition, new Date(NOW_MS));
+    store.resetUsage();
+    const done = await store.recordJob(realTarget, {
+      state: { job: completed, progressStep: null, stalledReported: false },
+      events: [event],
+      expectedVersion: 1,
+      claim: { owner: randomUUID(), untilMs: NOW_MS + 120_000 },
+      nowMs: NOW_MS,
+    });
+    expect(done?.outbox).toEqual([event]);
+    expect(await store.markPublished(realTarget, running.id, [event.id])).toBe(0);
+    expect(store.usage).toMatchObject({ writeRequests: 2, writeUnits: 2 });
   });
 });

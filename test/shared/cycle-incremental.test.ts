@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { formatHuaweiTime } from '../../local/simulator/raw-job';
+import { pollTarget } from '../../shared/cycle';
+import type { JobEvent } from '../../shared/event';
+import type { JobsApi } from '../../shared/jobs/jobs-client';
+import type { TaskStore } from '../../shared/store/task-store';
+import { collectingPublisher } from '../support/collecting-publisher';
+import { useWatcherWorld } from '../support/watcher-world';
+
+const world = useWatcherWorld();
+const minutesAgo = (minutes: number) => formatHuaweiTime(Date.now() - minutes * 60_000);
+const types = (events: readonly JobEvent[]) => events.map((event) => event.type.split('.').pop());
+const finished = (status = 'Completed') => ({ status, progress: '', end_time: minutesAgo(0) });
+
+describe('pollTarget between full resyncs', () => {
+  it('reads one item, sends one request and writes nothing when nothing changed', async () => {
+    const { deps, target, projectId } = await world.fresh();
+    for (let i = 0; i < 30; i++) {
+      world.simulator.addJob(projectId, {
+        status: i % 5 === 0 ? 'Failed' : 'Completed',
+        start_time: minutesAgo(60 * i + 5),
+      });
+    }
+    world.simulator.addJob(projectId, { status: 'Running', start_time: minutesAgo(3) });
+    expect(await pollTarget(deps, target)).toMatchObject({
+      scanKind: 'full',
+      baseline: true,
+      recordedJobs: 31,
+    });
+
+    const idle = await pollTarget(deps, target);
+    expect(idle).toMatchObject({
+      outcome: 'idle',
+      scanKind: 'incremental',
+      apiRequests: 1,
+      pages: 1,
+      ddbReadRequests: 1,
+      ddbWriteRequests: 0,
+      ddbWriteUnits: 0,
+      runningJobs: 1,
+    });
+    expect(idle.ddbReadUnits).toBeLessThanOrEqual(1);
+  });
+
+  it('writes each changed job twice (record, mark) and the cursor once', async () => {
+    const { deps, target, projectId, publisher } = await world.fresh();
+    const jobs = [3, 4, 6].map((minutes) =>
+      world.simulator.addJob(projectId, { start_time: minutesAgo(minutes) }),
+    );
+    await pollTarget(deps, target);
+    for (const job of jobs) world.simulator.updateJob(projectId, job.id, finished());
+
+    const busy = await pollTarget(deps, target);
+    expect(busy).toMatchObject({
+      outcome: 'done',
+      scanKind: 'incremental',
+      transitions: { completed: 3 },
+      published: 3,
+      ddbReadRequests: 1,
+      ddbWriteRequests: 2 * 3 + 1,
+      runningJobs: 0,
+    });
+    expect(types(publisher.events)).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('announces a new job once and remembers it without reading job items', async () => {
+    const { deps, target, projectId, publisher } = await world.fresh();
+    world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(30) });
+    await pollTarget(deps, target);
+    const job = world.simulator.addJob(projectId, { name: 'RestartInstance', start_time: minutesAgo(0) });
+
+    expect(await pollTarget(deps, target)).toMatchObject({ transitions: { started: 1 }, ddbReadRequests: 1 });
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', ddbWriteRequests: 0 });
+    world.simulator.updateJob(projectId, job.id, finished());
+    expect(await pollTarget(deps, target)).toMatchObject({ transitions: { completed: 1 } });
+    expect(types(publisher.events)).toEqual(['started', 'completed']);
+  });
+
+  it('looks running jobs that started long before the newest one up by id', async () => {
+    const { deps, target, projectId, publisher } = await world.fresh();
+    const old = world.simulator.addJob(projectId, {
+      name: 'RestoreNewInstance',
+      start_time: minutesAgo(600),
+    });
+    world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(2) });
+    await pollTarget(deps, target);
+
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 2, runningJobs: 1 });
+    world.simulator.updateJob(projectId, old.id, finished('Failed'));
+    expect(await pollTarget(deps, target)).toMatchObject({ transitions: { failed: 1 }, runningJobs: 0 });
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 1 });
+    expect(publisher.events.map((event) => event.subject)).toEqual([old.id]);
+  });
+  it('replays events a crashed cycle left pending without the cursor knowing', async () => {
+    const { deps, target, projectId, publisher } = await world.fresh();
+    const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
+    await pollTarget(deps, target);
+    world.simulator.updateJob(projectId, job.id, finished('Failed'));
+    const killed = (): Promise<never> => Promise.reject(new Error('process killed'));
+    // Published, then the mark and the cursor write failed: only the job item knows.
+    const dying: TaskStore = Object.create(deps.store, {
+      markPublished: { value: killed },
+      saveCursor: { value: killed },
+    });
+    await expect(pollTarget({ ...deps, store: dying }, target)).rejects.toThrow(/save-cursor/);
+
+    const replay = await pollTarget(deps, target);
+    expect(replay).toMatchObject({ outcome: 'done', recordedJobs: 0, published: 1, pendingLeft: 0 });
+    expect(new Set(publisher.events.map((event) => event.id)).size).toBe(1);
+    expect(publisher.events).toHaveLength(2);
+  });
+});
+
+describe('pollTarget against overlapping and dead cycles', () => {
+  it('leaves a job to the next cycle rather than move it back when its scan is older', async () => {
+    const { deps, target, projectId, publisher, store } = await world.fresh();
+    const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
+    await pollTarget(deps, target);
+    // This cycle scans while the job runs; before it records, another cycle sees it completed.
+    const staleScan: JobsApi = {
+      listJobs: (query) => deps.api.listJobs(query),
+      scanJobs: async (window) => {
+        world.simulator.updateJob(projectId, job.id, { progress: '60%' });
+        const scan = await deps.api.scanJobs(window);
+        world.simulator.updateJob(projectId, job.id, finished());
+        await pollTarget(deps, target);
+        return scan;
+      },
+    };
+    await pollTarget(
+      { ...deps, api: staleScan, options: { ...deps.options, progressStepPercent: 50 } },
+      target,
+    );
+    await pollTarget(deps, target);
+
+    expect(types(publisher.events)).toEqual(['completed']);
+    expect((await store.getJob(target, job.id))?.job.status).toBe('Completed');
+  });
+
+  it('replays what a dead cycle recorded for a job that then left the window', async () => {
+    const { deps, target, projectId, publisher } = await world.fresh();
+    const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
+    await pollTarget(deps, target);
+    world.simulator.updateJob(projectId, job.id, finished('Failed'));
+    const killed = (): Promise<never> => Promise.reject(new Error('process killed'));
+    const dead = collectingPublisher('dead');
+    dead.failNext();
+    const dying: TaskStore = Object.create(deps.store, { saveCursor: { value: killed } });
+    await expect(pollTarget({ ...deps, store: dying, publishers: [dead] }, target)).rejects.toThrow(
+      /save-cursor/,
+    );
+    world.simulator.removeJob(projectId, job.id);
+
+    expect(await pollTarget(deps, target)).toMatchObject({ published: 1, runningJobs: 0 });
+    expect(types(publisher.events)).toEqual(['failed']);
+  });
+});
+
+describe('pollTarget full resync', () => {
+  it('runs every fullResyncSeconds and catches a job that showed up late with an old start', async () => {
+    let nowMs = Date.now();
+    const { deps, target, projectId, publisher } = await world.fresh({ fullResyncSeconds: 600 }, () => nowMs);
+    world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(1) });
+    await pollTarget(deps, target);
+    world.simulator.addJob(projectId, {
+      name: 'BackupInstance',
+      status: 'Completed',
+      start_time: minutesAgo(180),
+    });
+
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
+    // Each target resyncs a fixed share (up to a quarter) early, so targets drift apart.
+    nowMs += 440_000;
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
+    nowMs += 160_000;
+    expect(await pollTarget(deps, target)).toMatchObject({
+      scanKind: 'full',
+      baseline: false,
+      transitions: { completed: 1 },
+    });
+    expect(types(publisher.events)).toEqual(['completed']);
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
+  });
+
+  it('forgets jobs gone from the window without reporting them', async () => {
+    let nowMs = Date.now();
+    const { deps, target, projectId, publisher, store } = await world.fresh(
+      { fullResyncSeconds: 600 },
+      () => nowMs,
+    );
+    const running = world.simulator.addJob(projectId, { start_time: minutesAgo(4) });
+    const done = world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(3) });
+    await pollTarget(deps, target);
+    world.simulator.removeJob(projectId, running.id);
+    world.simulator.removeJob(projectId, done.id);
+
+    // An open job that vanished: its item is read once (for events a dead cycle left), then forgotten.
+    expect(await pollTarget(deps, target)).toMatchObject({
+      outcome: 'idle',
+      runningJobs: 0,
+      ddbReadRequests: 2,
+    });
+    expect(await pollTarget(deps, target)).toMatchObject({ ddbReadRequests: 1, ddbWriteRequests: 0 });
+    expect((await store.getCursor(target))?.jobs?.has(done.id)).toBe(true);
+    nowMs += 600_000;
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'full', published: 0 });
+    expect((await store.getCursor(target))?.jobs?.size).toBe(0);
+    expect(publisher.events).toEqual([]);
+  });
+
+  it('takes a cursor written by an earlier version as done with the baseline and resyncs fully', async () => {
+    const { deps, target, projectId, publisher, store } = await world.fresh();
+    await store.acquireLease(target, 'old-version', Date.now(), 30);
+    await store.releaseLease(target, 'old-version', { baselineDone: true, lastCycleAt: minutesAgo(1) });
+    world.simulator.addJob(projectId, { start_time: minutesAgo(1) });
+
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'full', baseline: false, published: 1 });
+    expect(types(publisher.events)).toEqual(['started']);
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
+  });
+});
