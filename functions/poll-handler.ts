@@ -4,9 +4,10 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
+import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
 import type { WatcherSettings } from '../shared/config';
 import type { JobsApi } from '../shared/jobs/jobs-client';
-import { type PollAllResult, pollAll } from '../shared/poll-all';
+import type { PollAllResult } from '../shared/poll-all';
 import type { Publisher } from '../shared/publish/publisher';
 import type { TaskStore } from '../shared/store/task-store';
 import type { Target } from '../shared/target';
@@ -28,6 +29,8 @@ export interface PollHandlerDeps {
   readonly minRemainingMs: number;
   /** Epoch ms; injectable for tests. */
   readonly now?: () => number;
+  /** Waits between adaptive polling rounds; a real timer by default (tests inject one). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What one invocation did, returned to the caller (and logged). No credentials, no event bodies. */
@@ -53,7 +56,10 @@ export class AllTargetsFailedError extends Error {
   override readonly name = 'AllTargetsFailedError';
 }
 
-/** The poll handler: one cycle over every configured target, wrapped in the Powertools middlewares. */
+/**
+ * The poll handler: a cycle over every configured target, then fast rounds for targets with running
+ * jobs until shortly before the next scheduled run, wrapped in the Powertools middlewares.
+ */
 export function createPollHandler(deps: PollHandlerDeps) {
   const { settings, logger, metrics } = deps;
   // Every setting but the target list and the concurrency is a cycle option (diff, lease, paging, resync).
@@ -64,7 +70,10 @@ export function createPollHandler(deps: PollHandlerDeps) {
     const { targets, messages, unknown } = targetsForEvent(event, settings.targets);
     if (unknown.length > 0)
       logger.error('fan-out messages name targets that are not configured', { unknown });
-    const result = await pollAll(
+    // Every target once; then, while some have running jobs, those again every fastPollSeconds
+    // until shortly before the next scheduled invocation (adaptive polling).
+    const startedMs = (deps.now ?? Date.now)();
+    const result = await pollUntil(
       {
         store: deps.store,
         publishers: deps.publishers,
@@ -75,7 +84,14 @@ export function createPollHandler(deps: PollHandlerDeps) {
       targets,
       {
         concurrency: settings.targetConcurrency,
+        fastPollSeconds: settings.fastPollSeconds,
+        untilMs: pollDeadlineMs({
+          startedMs,
+          scheduleSeconds: settings.scheduleSeconds,
+          remainingMs: context.getRemainingTimeInMillis() - deps.minRemainingMs,
+        }),
         shouldStart: () => context.getRemainingTimeInMillis() > deps.minRemainingMs,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
       },
     );
     recordPollMetrics(metrics, result);
@@ -125,7 +141,8 @@ function summarize(targets: number, result: PollAllResult): PollSummary {
   }
   return {
     targets,
-    succeeded: result.reports.length,
+    // Adaptive rounds poll a target more than once: count targets, not cycles.
+    succeeded: new Set(result.reports.map((report) => targetDimension(report.target))).size,
     failed: result.failures.map(({ target, error }) => ({
       target: targetDimension(target),
       error: error.message,

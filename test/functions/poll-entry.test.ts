@@ -50,6 +50,8 @@ describe('functions/poll handler', () => {
         { region: 'ap-southeast-1', projectId: PROJECT, endpoint: simulator.url },
       ]),
       [ENV.announceBaseline]: 'true',
+      // The job stays Running: without this the invocation would poll it again every 15 s.
+      [ENV.fastPollSeconds]: '0',
       [LAMBDA_ENV.tableName]: tableName,
       [LAMBDA_ENV.topicArn]: topicArn,
       [LAMBDA_ENV.credentialsSecretId]: 'watcher/huawei',

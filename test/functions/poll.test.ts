@@ -82,19 +82,23 @@ async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, str
   return {
     [ENV.targets]: JSON.stringify(targets),
     [ENV.leaseSeconds]: '60',
+    // One round per invocation; the adaptive rounds have their own test below.
+    [ENV.fastPollSeconds]: '0',
     [LAMBDA_ENV.tableName]: await dynalite.freshTable(),
     [LAMBDA_ENV.topicArn]: TOPIC_ARN,
     [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
   };
 }
 
-async function pollHandler(targets: readonly Target[]) {
-  const deps = pollDepsFromEnv(await lambdaEnv(targets), {
-    dynamoDb: dynalite.client,
-    sns,
-    secretsManager: secrets,
-  });
-  return createPollHandler(deps);
+async function pollHandler(
+  targets: readonly Target[],
+  overrides: { env?: Record<string, string>; sleep?: (ms: number) => Promise<void> } = {},
+) {
+  const deps = pollDepsFromEnv(
+    { ...(await lambdaEnv(targets)), ...overrides.env },
+    { dynamoDb: dynalite.client, sns, secretsManager: secrets },
+  );
+  return createPollHandler({ ...deps, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) });
 }
 
 function lambdaContext(remainingMs = 60_000): Context {
@@ -162,6 +166,31 @@ describe('poll handler', () => {
       subject: job.id,
       source: `geminidb-job-watcher/${REGION}/${watched.projectId}`,
     });
+  });
+
+  it('polls a target with running jobs again within the invocation and publishes its end there', async () => {
+    const watched = freshTarget();
+    const job = simulator.addJob(watched.projectId, { name: 'ResizeInstance', start_time: minutesAgo(2) });
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      if (waits.length === 1) {
+        simulator.updateJob(watched.projectId, job.id, {
+          status: 'Failed',
+          progress: '',
+          end_time: minutesAgo(0),
+        });
+      }
+    };
+    const baseline = await pollHandler([watched]);
+    await baseline({}, lambdaContext());
+
+    const handler = await pollHandler([watched], { env: { [ENV.fastPollSeconds]: '15' }, sleep });
+    const summary: PollSummary = await handler({}, lambdaContext());
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(10_000);
+    expect(waits[0]).toBeLessThanOrEqual(15_000);
+    expect(summary).toMatchObject({ succeeded: 1, published: 1, transitions: { failed: 1 } });
   });
 
   it('keeps polling the other targets when one fails, and reports the failure instead of throwing', async () => {
