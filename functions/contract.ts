@@ -16,6 +16,11 @@ export const LAMBDA_ENV = {
   secretMaxAgeSeconds: 'WATCHER_SECRET_MAX_AGE_SECONDS',
   /** Stop starting targets when less than this many ms of the invocation remain (default 10 000). */
   minRemainingMs: 'WATCHER_MIN_REMAINING_MS',
+  /**
+   * JSON array of the endpoints the targets in an invocation event may name besides the public ones
+   * of their region: the custom endpoints of the stack's targets (which travel in the schedule input).
+   */
+  allowedEndpoints: 'WATCHER_ALLOWED_ENDPOINTS',
 } as const;
 
 /** Powertools service name: the `service` dimension of every metric and log line. */

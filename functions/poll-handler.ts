@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
 import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
-import type { WatcherSettings } from '../shared/config';
+import type { LambdaSettings } from '../shared/config';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import type { PollAllResult } from '../shared/poll-all';
 import type { Publisher } from '../shared/publish/publisher';
@@ -18,7 +18,14 @@ import { batchItemFailures, targetsForEvent } from './poll-targets';
 
 /** Everything the poll handler runs with; built once per container from the environment. */
 export interface PollHandlerDeps {
-  readonly settings: WatcherSettings;
+  /** The settings; `targets` may be empty when the invocation events carry them. */
+  readonly settings: LambdaSettings;
+  /**
+   * Endpoints the targets of an event may name besides their region's public one (those of
+   * `settings.targets` are allowed too).
+   * @default []
+   */
+  readonly allowedEndpoints?: readonly string[];
   readonly store: TaskStore;
   readonly publishers: readonly Publisher[];
   /** The jobs API of a target, authenticated with the credentials from the secret. */
@@ -57,7 +64,7 @@ export class AllTargetsFailedError extends Error {
 }
 
 /**
- * The poll handler: a cycle over every configured target, then fast rounds for targets with running
+ * The poll handler: a cycle over every target of the event (or configured), then fast rounds for targets with running
  * jobs until shortly before the next scheduled run, wrapped in the Powertools middlewares.
  */
 export function createPollHandler(deps: PollHandlerDeps) {
@@ -66,10 +73,16 @@ export function createPollHandler(deps: PollHandlerDeps) {
   const { targets: _targets, targetConcurrency: _concurrency, ...options } = settings;
 
   const poll = async (event: unknown, context: Context): Promise<PollSummary> => {
-    // Scheduled: every target. From the fan-out queue: the configured targets its messages name.
-    const { targets, messages, unknown } = targetsForEvent(event, settings.targets);
-    if (unknown.length > 0)
-      logger.error('fan-out messages name targets that are not configured', { unknown });
+    // Scheduled: the targets of the event (the schedule input), else the configured ones.
+    // From the fan-out queue: the targets its messages carry.
+    const eventTargets = targetsForEvent(event, {
+      configured: settings.targets,
+      allowedEndpoints: deps.allowedEndpoints ?? [],
+    });
+    const { targets, messages } = eventTargets;
+    for (const rejected of eventTargets.rejected) {
+      logger.error('fan-out message refused: it polls nothing and is retried, then dead-lettered', rejected);
+    }
     // Every target once; then, while some have running jobs, those again every fastPollSeconds
     // until shortly before the next scheduled invocation (adaptive polling).
     const startedMs = (deps.now ?? Date.now)();
@@ -118,7 +131,7 @@ export function createPollHandler(deps: PollHandlerDeps) {
       );
     }
     logger.info('poll finished', { ...summary });
-    return messages ? { ...summary, batchItemFailures: batchItemFailures(messages, result) } : summary;
+    return messages ? { ...summary, batchItemFailures: batchItemFailures(eventTargets, result) } : summary;
   };
 
   return middy(poll)

@@ -1,59 +1,158 @@
 import type { SQSBatchItemFailure, SQSEvent } from 'aws-lambda';
+import * as z from 'zod';
+import { ENV, targetSchema } from '../shared/config';
 import type { PollAllResult } from '../shared/poll-all';
-import type { Target } from '../shared/target';
-import { targetDimension } from './contract';
+import { defaultEndpoint, type Target } from '../shared/target';
+import { LAMBDA_ENV, targetDimension } from './contract';
 
-/** The body of a fan-out message: the targets to poll, as `<region>/<projectId>`. */
-export interface TargetsMessage {
-  readonly targets: readonly string[];
+/**
+ * What a scheduled invocation's event and a fan-out message carry: the targets to poll. The stack
+ * puts them in the schedule's input (up to 256 KB) instead of the 4 KB Lambda environment.
+ */
+export interface TargetsPayload {
+  readonly targets: readonly Target[];
+}
+
+/** Where an invocation's targets may come from besides its event. */
+export interface TargetSources {
+  /** `WATCHER_TARGETS`, when set (the CLI and environment-only deployments); may be empty. */
+  readonly configured: readonly Target[];
+  /**
+   * Endpoints a target in an event may name besides the public ones of its region
+   * (`WATCHER_ALLOWED_ENDPOINTS`); those of `configured` are allowed too.
+   */
+  readonly allowedEndpoints: readonly string[];
 }
 
 /** Which targets one invocation polls, and, for an SQS batch, which message asked for which. */
 export interface EventTargets {
   readonly targets: readonly Target[];
-  /** Set for an SQS batch: message id to the keys of the targets it named. */
+  /** Set for an SQS batch: message id to the keys (`<region>/<projectId>`) of the targets it carries. */
   readonly messages?: ReadonlyMap<string, readonly string[]>;
-  /** Keys messages named that are not configured targets (dropped). */
-  readonly unknown: readonly string[];
+  /** Fan-out messages refused as a whole (they poll nothing), with the field at fault. */
+  readonly rejected: readonly { readonly messageId: string; readonly error: string }[];
 }
 
+/** An event or fan-out message whose targets do not validate; the message names the field. */
+export class TargetsPayloadError extends Error {
+  override readonly name = 'TargetsPayloadError';
+}
+
+/** An invocation with no targets: neither its event nor `WATCHER_TARGETS` names any. */
+export class NoTargetsError extends Error {
+  override readonly name = 'NoTargetsError';
+}
+
+const payloadSchema = z.object({
+  targets: z.array(targetSchema).min(1, 'needs at least one target'),
+});
+
 /**
- * The targets an invocation polls: every configured one for a scheduled invocation; for a batch from
- * the fan-out queue, the configured targets its messages name. A name that is not configured is
- * dropped, so a message cannot point the watcher (and its credentials) at another endpoint.
+ * The targets an invocation polls. A scheduled invocation: the targets of its event when it has a
+ * `targets` field, else the configured ones. A batch from the fan-out queue: the targets its
+ * messages carry, once each; a message that does not validate is refused as a whole. A target may
+ * name only a region's public endpoint or an allowed one, so an event cannot point the watcher (and
+ * the token it sends) elsewhere.
+ * @throws TargetsPayloadError for a scheduled event whose `targets` do not validate.
+ * @throws NoTargetsError when there are no targets anywhere.
  */
-export function targetsForEvent(event: unknown, configured: readonly Target[]): EventTargets {
-  if (!isSqsEvent(event)) return { targets: configured, unknown: [] };
-  const byKey = new Map(configured.map((target) => [targetDimension(target), target]));
-  const messages = new Map<string, readonly string[]>();
-  const wanted = new Set<string>();
-  const unknown: string[] = [];
-  for (const record of event.Records) {
-    const keys = keysOf(record.body);
-    messages.set(record.messageId, keys);
-    for (const key of keys) {
-      if (byKey.has(key)) wanted.add(key);
-      else unknown.push(key);
+export function targetsForEvent(event: unknown, sources: TargetSources): EventTargets {
+  const allowed = new Set(
+    [...sources.allowedEndpoints, ...sources.configured.flatMap((target) => target.endpoint ?? [])].map(
+      normalizeEndpoint,
+    ),
+  );
+  if (isSqsEvent(event)) return targetsOfBatch(event, allowed);
+  if (typeof event === 'object' && event !== null && 'targets' in event) {
+    const parsed = parsePayload(event, allowed);
+    if (typeof parsed === 'string') {
+      throw new TargetsPayloadError(
+        `Invalid poll event: ${parsed} (the event's "targets" is a list of { region, projectId, endpoint? })`,
+      );
     }
+    return { targets: parsed, rejected: [] };
   }
-  return { targets: [...wanted].map((key) => byKey.get(key) as Target), messages, unknown };
+  if (sources.configured.length > 0) return { targets: sources.configured, rejected: [] };
+  throw new NoTargetsError(
+    `No targets to poll: the invocation event has no "targets" field and ${ENV.targets} is not set. ` +
+      'Invoke the function from its schedule (the stack puts the targets in the schedule input), ' +
+      `send an event such as {"targets": [{"region": "ap-southeast-1", "projectId": "..."}]}, or set ${ENV.targets}`,
+  );
 }
 
 /**
- * The SQS partial batch response: a message is retried when a target it named failed or was not
- * started; one naming only unknown targets is not (it could never succeed).
+ * The SQS partial batch response: a message is retried when a target it carries failed or was not
+ * started, or when it was refused (so a malformed message ends in the dead-letter queue, alarmed).
  */
 export function batchItemFailures(
-  messages: ReadonlyMap<string, readonly string[]>,
+  eventTargets: Pick<EventTargets, 'messages' | 'rejected'>,
   result: Pick<PollAllResult, 'failures' | 'notStarted'>,
 ): SQSBatchItemFailure[] {
   const unfinished = new Set([
     ...result.failures.map(({ target }) => targetDimension(target)),
     ...result.notStarted.map(targetDimension),
   ]);
-  return [...messages]
-    .filter(([, keys]) => keys.some((key) => unfinished.has(key)))
+  const rejected = new Set(eventTargets.rejected.map(({ messageId }) => messageId));
+  return [...(eventTargets.messages ?? [])]
+    .filter(([id, keys]) => rejected.has(id) || keys.some((key) => unfinished.has(key)))
     .map(([itemIdentifier]) => ({ itemIdentifier }));
+}
+
+function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTargets {
+  const byKey = new Map<string, Target>();
+  const messages = new Map<string, readonly string[]>();
+  const rejected: { messageId: string; error: string }[] = [];
+  for (const record of event.Records) {
+    const body = jsonOrUndefined(record.body);
+    const parsed = body === undefined ? 'the message body is not JSON' : parsePayload(body, allowed);
+    if (typeof parsed === 'string') {
+      rejected.push({ messageId: record.messageId, error: parsed });
+      messages.set(record.messageId, []);
+      continue;
+    }
+    const keys = parsed.map(targetDimension);
+    messages.set(record.messageId, keys);
+    parsed.forEach((target, index) => {
+      if (!byKey.has(keys[index] as string)) byKey.set(keys[index] as string, target);
+    });
+  }
+  return { targets: [...byKey.values()], messages, rejected };
+}
+
+/** The payload's targets, or what is wrong with it, naming the field (`targets[1].region: ...`). */
+function parsePayload(payload: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
+  const result = payloadSchema.safeParse(payload);
+  if (!result.success) {
+    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+  }
+  const { targets } = result.data;
+  const refused = targets.flatMap((target, index) =>
+    target.endpoint === undefined || allowed.has(normalizeEndpoint(target.endpoint))
+      ? []
+      : [
+          `targets[${index}].endpoint: ${target.endpoint} is not an endpoint of the stack's targets ` +
+            `(${LAMBDA_ENV.allowedEndpoints}); leave it out to use ${defaultEndpoint(target.region)}`,
+        ],
+  );
+  return refused.length > 0 ? refused.join('; ') : targets;
+}
+
+function fieldName(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'the payload';
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
+    )
+    .join('');
+}
+
+/** Compares endpoints as URLs, so `https://host` and `https://host/` match. */
+function normalizeEndpoint(endpoint: string): string {
+  try {
+    return new URL(endpoint).href;
+  } catch {
+    return endpoint;
+  }
 }
 
 function isSqsEvent(event: unknown): event is SQSEvent {
@@ -64,11 +163,10 @@ function isSqsEvent(event: unknown): event is SQSEvent {
   );
 }
 
-function keysOf(body: string): string[] {
+function jsonOrUndefined(body: string): unknown {
   try {
-    const parsed = JSON.parse(body) as Partial<TargetsMessage>;
-    return Array.isArray(parsed.targets) ? parsed.targets.filter((key) => typeof key === 'string') : [];
+    return JSON.parse(body);
   } catch {
-    return [];
+    return undefined;
   }
 }

@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
-import { ConfigError, settingsFromEnv } from '../shared/config';
+import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { createSnsPublisher } from '../shared/publish/sns';
@@ -38,12 +38,13 @@ export class CredentialsSecretEmptyError extends Error {
 
 /**
  * Builds the poll handler's dependencies from the Lambda environment, once per container:
- * validated settings, the DynamoDB store, the SNS publisher, and per target a jobs client whose
- * credentials come from the Secrets Manager secret (cached `maxAge` seconds; a changed secret
- * rebuilds the target's client). Fails fast with a message naming the variable at fault.
+ * validated settings (the targets may come with each invocation's event instead), the DynamoDB
+ * store, the SNS publisher, and per target a jobs client whose credentials come from the Secrets
+ * Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's client). Fails fast with a message naming the variable at fault.
  */
 export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandlerDeps {
-  const settings = settingsFromEnv(env);
+  const settings = lambdaSettingsFromEnv(env);
+  const allowedEndpoints = endpointList(env, LAMBDA_ENV.allowedEndpoints);
   const tableName = required(env, LAMBDA_ENV.tableName);
   const topicArn = required(env, LAMBDA_ENV.topicArn);
   const secretId = required(env, LAMBDA_ENV.credentialsSecretId);
@@ -54,6 +55,7 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
   );
   return {
     settings,
+    allowedEndpoints,
     store: new DynamoDbTaskStore({ tableName, ...(clients.dynamoDb ? { client: clients.dynamoDb } : {}) }),
     publishers: [createSnsPublisher({ topicArn, ...(clients.sns ? { client: clients.sns } : {}) })],
     apiFor: createApiFactory(secretReader(secrets, secretId, maxAgeSeconds), clients.fetch),
@@ -129,6 +131,23 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
     throw new ConfigError(`Invalid configuration: ${name}: must be a positive number, got "${raw}"`);
+  }
+  return value;
+}
+
+function endpointList(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && URL.canParse(item))) {
+    throw new ConfigError(
+      `Invalid configuration: ${name}: must be a JSON array of endpoint URLs such as ["https://gaussdb-nosql.example.com"]`,
+    );
   }
   return value;
 }

@@ -15,8 +15,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, targetDimension } from '../functions/contract';
-import type { TargetsMessage } from '../functions/poll-targets';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contract';
+import type { TargetsPayload } from '../functions/poll-targets';
 import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
@@ -77,7 +77,10 @@ export interface FanOutProps {
 
 /** Props of {@link JobWatcher}. */
 export interface JobWatcherProps {
-  /** The GeminiDB estates (region + project) to watch. */
+  /**
+   * The GeminiDB estates (region + project) to watch. They travel in the schedule input (or the
+   * fan-out messages), not in the function's 4 KB environment, so a hundred fit.
+   */
   readonly targets: readonly Target[];
   /**
    * Time between polls.
@@ -327,7 +330,7 @@ export class JobWatcher extends Construct {
       props.fanOut?.mode === 'sqs' ? this.createFanOut(props.fanOut, settings, pollRate, timeout) : undefined;
     this.targetQueue = fanOut?.queue;
     this.targetDeadLetterQueue = fanOut?.deadLetterQueue;
-    this.schedules = fanOut?.schedules ?? [this.createSchedule(pollRate)];
+    this.schedules = fanOut?.schedules ?? [this.createSchedule(pollRate, settings.targets)];
     this.schedule = this.schedules[0] as scheduler.Schedule;
     this.subscribe(props);
     this.relay =
@@ -430,8 +433,10 @@ export class JobWatcher extends Construct {
       role,
       logGroup,
       bundling: pollBundling(),
+      // The targets travel in the schedule input (or the fan-out messages), not in the 4 KB environment.
       environment: {
         ...settingsEnvironment(settings),
+        ...allowedEndpointsEnvironment(settings.targets),
         [LAMBDA_ENV.tableName]: this.table.tableName,
         [LAMBDA_ENV.topicArn]: this.topic.topicArn,
         [LAMBDA_ENV.credentialsSecretId]: secretId,
@@ -451,7 +456,7 @@ export class JobWatcher extends Construct {
     });
   }
 
-  private createSchedule(pollRate: Duration): scheduler.Schedule {
+  private createSchedule(pollRate: Duration, targets: readonly Target[]): scheduler.Schedule {
     const role = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -465,6 +470,7 @@ export class JobWatcher extends Construct {
       }),
     );
     const functionArn = this.pollFunction.functionArn;
+    const payload: TargetsPayload = { targets };
     return new scheduler.Schedule(this, 'Schedule', {
       description: 'Polls the GeminiDB jobs of every target',
       schedule: scheduler.ScheduleExpression.rate(pollRate),
@@ -473,6 +479,8 @@ export class JobWatcher extends Construct {
         bind: () => ({
           arn: functionArn,
           role,
+          // The invocation event carries the targets: the 4 KB environment holds about 40.
+          input: scheduler.ScheduleTargetInput.fromObject(payload),
           retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
         }),
       },
@@ -526,10 +534,13 @@ export class JobWatcher extends Construct {
     this.pollFunction.addEventSource(
       new SqsEventSource(queue, { batchSize: 1, maxConcurrency: maxWorkers, reportBatchItemFailures: true }),
     );
-    const keys = settings.targets.map(targetDimension);
+    const { targets } = settings;
     const schedules: scheduler.Schedule[] = [];
-    for (let index = 0; index * perMessage < keys.length; index++) {
-      const message: TargetsMessage = { targets: keys.slice(index * perMessage, (index + 1) * perMessage) };
+    for (let index = 0; index * perMessage < targets.length; index++) {
+      // The whole target objects: the function has no list of its own to look keys up in.
+      const message: TargetsPayload = {
+        targets: targets.slice(index * perMessage, (index + 1) * perMessage),
+      };
       schedules.push(
         new scheduler.Schedule(this, `FanOutSchedule${index}`, {
           description: `Queues GeminiDB targets ${index * perMessage + 1}-${index * perMessage + message.targets.length} for polling`,
@@ -633,15 +644,29 @@ function watcherSettings(props: JobWatcherProps, pollRate: Duration): WatcherSet
   });
 }
 
-/** The settings as the environment variables `settingsFromEnv` reads: every one of `ENV`. */
+/**
+ * The settings as the environment variables `lambdaSettingsFromEnv` reads: every one of `ENV` but
+ * `WATCHER_TARGETS`, since the targets travel in the schedule input (Lambda allows 4 KB of
+ * environment, about 40 targets' worth).
+ */
 export function settingsEnvironment(settings: WatcherSettings): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [field, variable] of Object.entries(ENV)) {
+    if (variable === ENV.targets) continue;
     const value: unknown = settings[field as keyof WatcherSettings];
     if (value === undefined) continue;
     environment[variable] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return environment;
+}
+
+/**
+ * `WATCHER_ALLOWED_ENDPOINTS`: the distinct custom endpoints of the targets, the only ones besides
+ * the regions' public endpoints that an invocation event may point the function at.
+ */
+export function allowedEndpointsEnvironment(targets: readonly Target[]): Record<string, string> {
+  const endpoints = [...new Set(targets.flatMap((target) => target.endpoint ?? []))];
+  return endpoints.length > 0 ? { [LAMBDA_ENV.allowedEndpoints]: JSON.stringify(endpoints) } : {};
 }
 
 /** Turns a JSON filter policy into CDK subscription filters, condition for condition. */

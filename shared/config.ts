@@ -110,6 +110,35 @@ const BOOLEAN_ENV = new Set<string>([ENV.announceBaseline]);
  * `{"BackupInstance": 3600, "*": 7200}`.
  */
 export function settingsFromEnv(env: Readonly<Record<string, string | undefined>>): WatcherSettings {
+  return parseSettings(rawSettingsFromEnv(env), envFieldName);
+}
+
+/** The Lambda's settings: the target list may be empty, since the invocation event can carry it. */
+export const lambdaSettingsSchema = watcherSettingsSchema.extend({
+  targets: z.array(targetSchema).default([]),
+});
+export type LambdaSettings = Omit<WatcherSettings, 'targets'> & { readonly targets: readonly Target[] };
+
+/**
+ * Reads the poll Lambda's settings from its environment like {@link settingsFromEnv}, except that
+ * `WATCHER_TARGETS` may be absent: the stack sends the targets in the schedule's input, so that
+ * a hundred of them do not run into Lambda's 4 KB environment limit.
+ */
+export function lambdaSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): LambdaSettings {
+  const result = lambdaSettingsSchema.safeParse(rawSettingsFromEnv(env));
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration: ${describeIssues(result.error, envFieldName)}`);
+  }
+  return result.data;
+}
+
+function envFieldName(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  const variable = ENV[head as keyof typeof ENV] ?? String(head);
+  return `${variable}${rest.map((part) => `[${String(part)}]`).join('')}`;
+}
+
+function rawSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [field, variable] of Object.entries(ENV)) {
@@ -130,11 +159,7 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
     }
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  return parseSettings(raw, (path) => {
-    const [head, ...rest] = path;
-    const variable = ENV[head as keyof typeof ENV] ?? String(head);
-    return `${variable}${rest.map((part) => `[${String(part)}]`).join('')}`;
-  });
+  return raw;
 }
 
 /** Validates settings given as an object (CLI flags, a config file); `fieldName` renders a path for errors. */

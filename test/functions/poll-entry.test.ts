@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('functions/poll handler', () => {
-  it('wires itself from the Lambda environment the stack sets, clients included', async () => {
+  it('wires itself from the Lambda environment the stack sets and polls the targets of the schedule input', async () => {
     const tableName = await dynalite.freshTable();
     const topicArn = 'arn:aws:sns:ap-southeast-1:123456789012:Events';
     const env: Record<string, string> = {
@@ -46,9 +46,8 @@ describe('functions/poll handler', () => {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
-      [ENV.targets]: JSON.stringify([
-        { region: 'ap-southeast-1', projectId: PROJECT, endpoint: simulator.url },
-      ]),
+      // As the stack sets it: no target list (the schedule input carries it), the custom endpoint allowed.
+      [LAMBDA_ENV.allowedEndpoints]: JSON.stringify([simulator.url]),
       [ENV.announceBaseline]: 'true',
       // The job stays Running: without this the invocation would poll it again every 15 s.
       [ENV.fastPollSeconds]: '0',
@@ -69,7 +68,10 @@ describe('functions/poll handler', () => {
       awsRequestId: randomUUID(),
       getRemainingTimeInMillis: () => 60_000,
     } as unknown as Context;
-    const summary: PollSummary = await handler({}, context);
+    const scheduleInput = {
+      targets: [{ region: 'ap-southeast-1', projectId: PROJECT, endpoint: simulator.url }],
+    };
+    const summary: PollSummary = await handler(scheduleInput, context);
 
     expect(summary).toMatchObject({ succeeded: 1, published: 1, transitions: { started: 1 } });
     expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(topicArn);

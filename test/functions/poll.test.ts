@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../functions/contract';
 import { AllTargetsFailedError, createPollHandler, type PollSummary } from '../../functions/poll-handler';
+import { NoTargetsError, TargetsPayloadError } from '../../functions/poll-targets';
 import { pollDepsFromEnv } from '../../functions/poll-wiring';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
@@ -17,7 +18,7 @@ const TOKEN = 'sim-token-7f3c9a1e5b';
 const SECRET_ID = 'geminidb-job-watcher/huawei';
 const TOPIC_ARN = 'arn:aws:sns:ap-southeast-1:123456789012:GeminiDbJobEvents';
 const REGION = 'ap-southeast-1';
-const PROJECTS = Array.from({ length: 12 }, (_, index) => `proj${index}`);
+const PROJECTS = Array.from({ length: 16 }, (_, index) => `proj${index}`);
 
 const dynalite = useDynalite();
 let simulator: Simulator;
@@ -77,10 +78,10 @@ function freshTarget(): Target {
   return { region: REGION, projectId, endpoint: simulator.url ?? '' };
 }
 
-/** The Lambda environment the stack sets, for these targets and a fresh table. */
+/** The Lambda environment for these targets (none: they come with the event) and a fresh table. */
 async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, string>> {
   return {
-    [ENV.targets]: JSON.stringify(targets),
+    ...(targets.length > 0 ? { [ENV.targets]: JSON.stringify(targets) } : {}),
     [ENV.leaseSeconds]: '60',
     // One round per invocation; the adaptive rounds have their own test below.
     [ENV.fastPollSeconds]: '0',
@@ -300,11 +301,103 @@ describe('poll handler', () => {
   });
 });
 
+describe('poll handler, targets from the event', () => {
+  /** The environment the stack sets: no target list, the simulator as the custom endpoint. */
+  const eventOnly = () =>
+    pollHandler([], {
+      env: { [LAMBDA_ENV.allowedEndpoints]: JSON.stringify([simulator.url]), [ENV.announceBaseline]: 'true' },
+    });
+
+  it('polls the targets of the schedule input when the environment names none', async () => {
+    const watched = [freshTarget(), freshTarget()];
+    for (const { projectId } of watched) {
+      simulator.addJob(projectId, { name: 'BackupInstance', start_time: minutesAgo(1) });
+    }
+    const handler = await eventOnly();
+
+    const summary: PollSummary = await handler({ targets: watched }, lambdaContext());
+    expect(summary).toMatchObject({ targets: 2, succeeded: 2, published: 2, transitions: { started: 2 } });
+    const sources = snsMock
+      .commandCalls(PublishCommand)
+      .map((call) => JSON.parse(JSON.parse(call.args[0].input.Message ?? '{}').default).source);
+    expect(sources.sort()).toEqual(
+      watched.map((t) => `geminidb-job-watcher/${REGION}/${t.projectId}`).sort(),
+    );
+  });
+
+  it('rejects a malformed targets payload naming the field, and polls nothing', async () => {
+    const handler = await eventOnly();
+    const before = simulator.stats.requests;
+    const event = { targets: [freshTarget(), { region: REGION, projectId: 'no spaces allowed' }] };
+    const failure = await handler(event, lambdaContext()).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(TargetsPayloadError);
+    expect((failure as Error).message).toContain(
+      'Invalid poll event: targets[1].projectId: must be a project id',
+    );
+    expect(simulator.stats.requests).toBe(before);
+  });
+
+  it('refuses an event target pointing at an endpoint the stack did not configure', async () => {
+    const handler = await eventOnly();
+    const event = { targets: [{ region: REGION, projectId: 'p1', endpoint: 'http://127.0.0.1:9/collect' }] };
+    await expect(handler(event, lambdaContext())).rejects.toThrow(
+      /targets\[0\]\.endpoint: http:\/\/127\.0\.0\.1:9\/collect is not an endpoint of the stack's targets/,
+    );
+  });
+
+  it('fails an invocation with no targets in the event or the environment, naming both', async () => {
+    const handler = await eventOnly();
+    const failure = await handler({}, lambdaContext()).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(NoTargetsError);
+    expect((failure as Error).message).toContain(
+      'the invocation event has no "targets" field and WATCHER_TARGETS is not set',
+    );
+  });
+
+  it('polls the targets fan-out messages carry and sends a malformed message to be retried', async () => {
+    const watched = freshTarget();
+    const handler = await eventOnly();
+    const record = (messageId: string, body: string) => ({ messageId, body, eventSource: 'aws:sqs' });
+    const event = {
+      Records: [
+        record('good', JSON.stringify({ targets: [watched] })),
+        record('bad', JSON.stringify({ targets: ['ap-southeast-1/p1'] })),
+      ],
+    };
+    const summary: PollSummary = await handler(event, lambdaContext());
+    expect(summary).toMatchObject({
+      targets: 1,
+      succeeded: 1,
+      batchItemFailures: [{ itemIdentifier: 'bad' }],
+    });
+    expect(output.join('')).toContain('targets[0]: Invalid input: expected object, received string');
+  });
+});
+
 describe('pollDepsFromEnv', () => {
   it('names a missing variable the stack should have set', () => {
     const env = { [ENV.targets]: JSON.stringify([{ region: REGION, projectId: 'p1' }]) };
     expect(() => pollDepsFromEnv(env)).toThrow(
       new ConfigError('Invalid configuration: WATCHER_TABLE_NAME: is required (the stack sets it)'),
+    );
+  });
+
+  it('reads settings without WATCHER_TARGETS, since the schedule input carries the targets', () => {
+    const env = {
+      [LAMBDA_ENV.tableName]: 't',
+      [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+      [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.allowedEndpoints]: '["https://gaussdb-nosql.example.com"]',
+    };
+    const deps = pollDepsFromEnv(env);
+    expect(deps.settings.targets).toEqual([]);
+    expect(deps.allowedEndpoints).toEqual(['https://gaussdb-nosql.example.com']);
+  });
+
+  it('names a bad list of allowed endpoints', () => {
+    const env = { [LAMBDA_ENV.allowedEndpoints]: '["not a url"]' };
+    expect(() => pollDepsFromEnv(env)).toThrow(
+      /^Invalid configuration: WATCHER_ALLOWED_ENDPOINTS: must be a JSON array of endpoint URLs/,
     );
   });
 

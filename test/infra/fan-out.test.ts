@@ -25,10 +25,13 @@ describe('JobWatcher fanOut', () => {
 
     template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     const inputs = Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
-      (schedule) => JSON.parse(schedule.Properties.Target.Input as string).targets as string[],
+      (schedule) => JSON.parse(schedule.Properties.Target.Input as string).targets as unknown[],
     );
     expect(inputs.map((slice) => slice.length)).toEqual([10, 10, 5]);
-    expect(inputs.flat()).toEqual(targets.map((target) => `${target.region}/${target.projectId}`));
+    // Whole targets: the function has no list to look keys up in.
+    expect(inputs.flat()).toEqual(targets);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.Environment.Variables).not.toHaveProperty('WATCHER_TARGETS');
     template.allResourcesProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 minute)',
       Target: Match.objectLike({

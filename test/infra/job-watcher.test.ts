@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LAMBDA_ENV } from '../../functions/contract';
 import { EXAMPLE_CONFIG_FILE, loadWatcherConfig } from '../../infra/config';
 import { JobWatcherPropsError } from '../../infra/job-watcher';
@@ -96,6 +96,47 @@ describe('JobWatcher without subscriptions', () => {
       'TopicArn',
     ]);
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
+
+/** What the function's environment weighs as Lambda counts it: keys and values, a resolved reference at most 256. */
+function environmentBytes(variables: Record<string, unknown>): number {
+  return Object.entries(variables).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : 256),
+    0,
+  );
+}
+
+describe('JobWatcher targets', () => {
+  const EU_ENDPOINT = 'https://gaussdb-nosql.eu-west-101.myhuaweicloud.eu';
+  const hundred = Array.from({ length: 100 }, (_, index) => ({
+    region: index % 10 === 0 ? 'eu-west-101' : 'ap-southeast-1',
+    projectId: `0549b4a43100d4f32f51c01c2fe4a${String(index).padStart(3, '0')}`,
+    ...(index % 10 === 0 ? { endpoint: EU_ENDPOINT } : {}),
+  }));
+  let template: Template;
+  let variables: Record<string, unknown>;
+  beforeAll(() => {
+    template = Template.fromStack(variant({ targets: hundred }).stack);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    variables = fn?.Properties.Environment.Variables;
+  });
+
+  it('sends a hundred targets in the schedule input, not in the function environment', () => {
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    expect(JSON.parse(schedule?.Properties.Target.Input as string)).toEqual({ targets: hundred });
+    expect(variables).not.toHaveProperty(ENV.targets);
+    expect(variables[LAMBDA_ENV.allowedEndpoints]).toBe(JSON.stringify([EU_ENDPOINT]));
+  });
+
+  it('keeps the function environment under the 4 KB Lambda allows with a hundred targets', () => {
+    expect(environmentBytes(variables)).toBeLessThan(4096);
+    // The same as with one target and no custom endpoint, but for the allowed endpoints.
+    const one = Template.fromStack(variant(MINIMAL_CONFIG).stack);
+    const [single] = Object.values(one.findResources('AWS::Lambda::Function'));
+    const { [LAMBDA_ENV.allowedEndpoints]: _allowed, ...rest } = variables;
+    expect(single?.Properties.Environment.Variables).toEqual(rest);
   });
 });
 

@@ -5,10 +5,11 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_ENV, METRICS_NAMESPACE, MetricName } from '../../functions/contract';
+import { targetsForEvent } from '../../functions/poll-targets';
 import { bundleSizes } from '../../infra/bundle-report';
 import { SECRET_INSTRUCTIONS, TABLE_ACTIONS } from '../../infra/job-watcher';
 import type { WatcherStack } from '../../infra/watcher-stack';
-import { ENV, settingsFromEnv } from '../../shared/config';
+import { ENV, lambdaSettingsFromEnv } from '../../shared/config';
 import { TableKeys, TTL_ATTRIBUTE } from '../../shared/store/table';
 import { acknowledgements, FULL_CONFIG, watcherApp } from './support';
 
@@ -69,16 +70,26 @@ describe('WatcherStack schedule and function', () => {
     });
   });
 
-  it('passes settings the function reads back unchanged with settingsFromEnv', () => {
+  it('passes the targets in the schedule input and the other settings in the environment', () => {
     const env = functionEnvironment();
     const plain = Object.fromEntries(
-      Object.values(ENV).map((name) => [
+      [...Object.values(ENV), LAMBDA_ENV.allowedEndpoints].map((name) => [
         name,
         typeof env[name] === 'string' ? (env[name] as string) : undefined,
       ]),
     );
-    const settings = settingsFromEnv(plain);
-    expect(settings.targets).toEqual(FULL_CONFIG.targets);
+    expect(plain[ENV.targets]).toBeUndefined();
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    const input = JSON.parse(schedule?.Properties.Target.Input as string);
+    expect(input).toEqual({ targets: FULL_CONFIG.targets });
+    // The function accepts the input's custom endpoint because the environment allows it.
+    const { targets } = targetsForEvent(input, {
+      configured: [],
+      allowedEndpoints: JSON.parse(plain[LAMBDA_ENV.allowedEndpoints] ?? '[]'),
+    });
+    expect(targets).toEqual(FULL_CONFIG.targets);
+    const settings = lambdaSettingsFromEnv(plain);
+    expect(settings.targets).toEqual([]);
     expect(settings).toMatchObject({
       progressStepPercent: 25,
       stalledAfterSeconds: { BackupInstance: 3600, '*': 7200 },
