@@ -1,5 +1,6 @@
 import { ConfigError } from '../shared/config';
 import { parseJobsCommand, runJobs } from './commands/jobs';
+import { parseReplayCommand, runReplay } from './commands/replay';
 import { parseSendTestCommand, runSendTest } from './commands/send-test';
 import { HELP } from './help';
 import { parsePollCommand, runPoll } from './poll-command';
@@ -47,7 +48,16 @@ export async function main(args: readonly string[]): Promise<number> {
         status: (line) => process.stderr.write(`${line}\n`),
       });
     }
-    throw new UsageError(`unknown command "${command}"; use poll, simulate, send-test or jobs (see --help)`);
+    if (command === 'replay') {
+      return await runReplay(parseReplayCommand(rest, process.env), {
+        out: (line) => process.stdout.write(`${line}\n`),
+        status: (line) => process.stderr.write(`${line}\n`),
+        color: process.stdout.isTTY === true,
+      });
+    }
+    throw new UsageError(
+      `unknown command "${command}"; use poll, simulate, send-test, jobs or replay (see --help)`,
+    );
   } catch (error) {
     if (isUsage(error)) {
       process.stderr.write(`error: ${(error as Error).message}\n`);

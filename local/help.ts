@@ -9,6 +9,9 @@ Usage:
                       [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
   npm run cli -- jobs --region REGION --project-id ID [--target REGION/PROJECT_ID]...
                       [--store dynalite[:DIR]|dynamodb:TABLE] [--json]
+  npm run cli -- replay --since TIME [--until TIME] [--job ID] --region REGION --project-id ID
+                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+                      [--dry-run]
   npm run cli -- --help
 
 poll
@@ -85,6 +88,22 @@ jobs
                          stop a poll using the same directory first)
   --json                 one JSON object per job instead of the table
   Exit codes: 0 listed (also when nothing is recorded); 1 the store failed; 2 a usage error.
+
+replay
+  Publishes a target's recorded events again, under their original ids, for a subscriber that lost
+  some (consumers that drop duplicates by id drop the ones they had). The store keeps, per job, the
+  last event of each type; data.job's name, start time and instance are the job's as last recorded.
+  --since TIME           events detected at or after TIME: ISO 8601 with a zone
+                         (2026-11-30T01:00:00Z) or a duration ago (90s, 30m, 2h, 1d); required
+  --until TIME           events detected before TIME (same forms; default: now)
+  --job ID               only this job's events
+  --region REGION        region of the project (or HUAWEICLOUD_SDK_REGION)
+  --project-id ID        project id (or HUAWEICLOUD_SDK_PROJECT_ID)
+  --store SPEC           as for jobs (default dynalite:.data/dynalite)
+  --sink SPEC            as for poll (default console); repeatable: every event goes to every sink
+  --dry-run              list the events (time, type, job, status, id) instead of publishing them
+  Exit codes: 0 every sink took every event (also when none matched); 1 a sink refused one or the
+              store failed; 2 a usage error.
 
 Events are CloudEvents 1.0 (see shared/schema/job-event.schema.json).
 `;

@@ -11,14 +11,19 @@ import type { JobEvent } from '../event';
 import { isTerminalStatus } from '../job';
 import { type Target, targetKey } from '../target';
 import { LeaseLostError, StoreTableNotFoundError, StoreThrottledError } from './errors';
+import type { EventHistory, ListEventsOptions } from './history';
 import {
   type CursorItem,
   claimOf,
   cursorAttributes,
-  encodeEntry,
+  encodeHistory,
+  encodePending,
+  type HistoryTuple,
+  historyEvents,
   type JobItem,
   type PendingEntry,
   pendingEvents,
+  sortEvents,
   toCursor,
   toStoredJob,
 } from './item-codec';
@@ -71,7 +76,9 @@ const THROTTLING_ERRORS = new Set([
  *   non-empty), `claim_owner` and `claim_until_ms` (the cycle publishing the outbox and until when,
  *   epoch ms), `observed_at_ms` (when the scan behind the recorded state started), `updated_at`
  *   (ISO time of the last record) and `expires_at` (TTL, epoch seconds,
- *   {@link STATE_TTL_SECONDS} after a record that left the job Completed or Failed; absent otherwise).
+ *   {@link STATE_TTL_SECONDS} after a record that left the job Completed or Failed; absent otherwise);
+ *   and the event history, `h_<type>` (the last recorded event of each transition type, as a
+ *   {@link HistoryTuple}, written by the record that appends it: no write of its own, at most six).
  * - Cursor item, `sk = CURSOR`: `revision` (the cursor's optimistic lock), `baseline_done`,
  *   `last_cycle_at`, `watermark_ms`, `last_full_resync_ms` and `jobs` (the digest: job id to
  *   `[version, status, progress_step, stalled_reported, start epoch seconds, pending]`); and, only
@@ -80,7 +87,7 @@ const THROTTLING_ERRORS = new Set([
  * Marking and claiming do not bump `version`: a cycle holding version N for its diff must not lose
  * its write because an outbox entry was marked or claimed meanwhile.
  */
-export class DynamoDbTaskStore implements TaskStore {
+export class DynamoDbTaskStore implements TaskStore, EventHistory {
   private readonly tableName: string;
   private readonly doc: DynamoDBDocumentClient;
   private readonly now: () => number;
@@ -269,8 +276,10 @@ export class DynamoDbTaskStore implements TaskStore {
       ? Math.floor(nowMs / 1000) + STATE_TTL_SECONDS
       : undefined;
     const claim = events.length > 0 ? record.claim : undefined;
+    const jobId = record.state.job.id;
     const entry = (event: JobEvent, index: number): PendingEntry =>
-      encodeEntry(target, event, version * SEQ_PER_VERSION + index);
+      encodePending(target, jobId, event, version * SEQ_PER_VERSION + index);
+    const history = historyOf(target, record);
     try {
       if (record.expectedVersion === null) {
         await this.call('write', () =>
@@ -289,6 +298,7 @@ export class DynamoDbTaskStore implements TaskStore {
                 ...(record.observedAtMs === undefined ? {} : { observed_at_ms: record.observedAtMs }),
                 updated_at: nowIso,
                 ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+                ...Object.fromEntries(history),
               } satisfies JobItem,
               ConditionExpression: 'attribute_not_exists(#pk)',
               ExpressionAttributeNames: { '#pk': TableKeys.partition },
@@ -333,6 +343,11 @@ export class DynamoDbTaskStore implements TaskStore {
           sets.push(`#pending.#e${index} = if_not_exists(#pending.#e${index}, :e${index})`);
         });
       }
+      history.forEach(([attribute, tuple], index) => {
+        names[`#h${index}`] = attribute;
+        values[`:h${index}`] = tuple;
+        sets.push(`#h${index} = :h${index}`);
+      });
       if (claim) {
         names['#owner'] = 'claim_owner';
         names['#until'] = 'claim_until_ms';
@@ -510,6 +525,57 @@ export class DynamoDbTaskStore implements TaskStore {
     return 0;
   }
 
+  /**
+   * The recorded events of a target's jobs from its event history (the last event of each type per
+   * job), oldest first (by time, then id), with the ids they were published under. One strongly
+   * consistent Query of the target's jobs (one Get with `jobId`).
+   */
+  async listEvents(target: Target, options: ListEventsOptions = {}): Promise<JobEvent[]> {
+    const items: JobItem[] = [];
+    if (options.jobId !== undefined) {
+      const out = await this.call('read', () =>
+        this.doc.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: this.key(target, jobSortKey(options.jobId as string)),
+            ConsistentRead: true,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      if (out.Item !== undefined) items.push(out.Item as JobItem);
+    } else {
+      let startKey: QueryCommandOutput['LastEvaluatedKey'];
+      do {
+        const page: QueryCommandOutput = await this.call('read', () =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :jobPrefix)',
+              ExpressionAttributeNames: { '#pk': TableKeys.partition, '#sk': TableKeys.sort },
+              ExpressionAttributeValues: { ':pk': partitionKey(target), ':jobPrefix': JOB_SORT_KEY_PREFIX },
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          ),
+        );
+        items.push(...((page.Items ?? []) as JobItem[]));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    const sinceMs = options.sinceMs ?? Number.NEGATIVE_INFINITY;
+    const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
+    return sortEvents(
+      items
+        .flatMap((item) => historyEvents(target, item))
+        .filter((event) => {
+          const ms = Date.parse(event.time);
+          return ms >= sinceMs && ms < untilMs;
+        }),
+    );
+  }
+
   private key(target: Target, sortKey: string): { pk: string; sk: string } {
     return { pk: partitionKey(target), sk: sortKey };
   }
@@ -578,6 +644,16 @@ function outboxAfter(
   return claimed && !othersLive
     ? { outbox: [...before, ...added], unownedPending: 0 }
     : { outbox: added, unownedPending: before.length };
+}
+
+/** The history attributes a record writes: the last event of each type it appends. */
+function historyOf(target: Target, record: JobRecord): [string, HistoryTuple][] {
+  const byAttribute = new Map<string, HistoryTuple>();
+  for (const event of uniqueById(record.events)) {
+    const kept = encodeHistory(target, record.state, event);
+    if (kept) byAttribute.set(kept.attribute, kept.tuple);
+  }
+  return [...byAttribute];
 }
 
 function pick(names: Record<string, string>, ids: readonly string[]): Record<string, string> {
