@@ -103,7 +103,7 @@ export interface JobWatcherProps {
    */
   readonly announceBaseline?: boolean;
   /**
-   * Seconds a cycle holds a target's lease; at least the function timeout.
+   * Seconds a cycle's claim on the events it publishes lasts; at least the function timeout.
    * @default 120
    */
   readonly leaseSeconds?: number;

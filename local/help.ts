@@ -36,7 +36,8 @@ poll
   --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
   --stalled-after NAME=SECONDS
                          emit "stalled" once when a job named NAME runs longer (NAME * for any job; repeatable)
-  --lease-seconds N      seconds a cycle holds a target's lease (default 120)
+  --lease-seconds N      seconds a cycle's claim on the events it publishes lasts; a crashed cycle's
+                         events are published by a later cycle after it (default 120)
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)
   --quiet                no per-cycle status lines

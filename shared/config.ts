@@ -5,7 +5,7 @@ import type { DiffOptions } from './transition';
 /** Longest window the jobs API accepts (DESIGN.md: a window may span 30 days at most). */
 export const API_WINDOW_SECONDS = 30 * 24 * 3600;
 
-/** Default seconds a cycle holds the per-target lease; longer than any cycle should take. */
+/** Default seconds a cycle's claim on the events it publishes lasts; longer than any cycle should take. */
 export const DEFAULT_LEASE_SECONDS = 120;
 
 /** Default seconds between full 30-day resyncs of a target (incremental cycles in between). */
