@@ -194,7 +194,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       worldOf(projectId)
         .list(lifecycleMs())
         .map(({ job }) => job),
-    addJob: (projectId, job) => worldOf(projectId).add(job, clock()),
+    // A paused world must not gain random arrivals because a test added a task.
+    addJob: (projectId, job) => worldOf(projectId).add(job, lifecycleMs(), clock()),
     updateJob: (projectId, id, patch) => worldOf(projectId).update(id, patch, lifecycleMs()),
     removeJob: (projectId, id) => worldOf(projectId).remove(id),
     pause() {

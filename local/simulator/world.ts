@@ -32,7 +32,8 @@ export interface ProjectWorld {
   /** Tasks whose start lies in `[fromMs, toMs]`, as they stand at `atMs`, newest first. */
   list(atMs: number, fromMs?: number, toMs?: number): ListedJob[];
   /** Adds a static task; unset fields get defaults that fit its status. */
-  add(job: Partial<RawJob>, atMs: number): RawJob;
+  /** `atMs` is the lifecycle's time (frozen while paused); `nowMs` the clock that dates the task. */
+  add(job: Partial<RawJob>, atMs: number, nowMs?: number): RawJob;
   /** Freezes the task as it stands at `atMs` with `patch` applied. */
   update(id: string, patch: Partial<RawJob>, atMs: number): RawJob;
   remove(id: string): void;
@@ -207,8 +208,9 @@ export function createProjectWorld(settings: WorldSettings): ProjectWorld {
       }
       return out;
     },
-    add(partial, atMs) {
-      advance(atMs);
+    add(partial, lifecycleAtMs, nowMs = lifecycleAtMs) {
+      advance(lifecycleAtMs);
+      const atMs = nowMs;
       const id = partial.id ?? manualIds.uuid();
       if (byId.has(id)) throw new DuplicateJobError(projectId, id);
       const status = partial.status ?? 'Running';

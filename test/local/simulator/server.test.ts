@@ -344,6 +344,16 @@ describe('lifecycle over HTTP', () => {
     }
     expect(after.total_count).toBeGreaterThan(before.total_count);
   });
+
+  it('adds only the given task while paused, however much time has passed', async () => {
+    const f = await start();
+    f.sim.pause();
+    const before = f.sim.jobs().length;
+    f.advance(600_000);
+    const added = f.sim.addJob(PROJECT, {});
+    expect(f.sim.jobs().map((job) => job.id)).toContain(added.id);
+    expect(f.sim.jobs()).toHaveLength(before + 1);
+  });
 });
 
 describe('test controls', () => {
