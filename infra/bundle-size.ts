@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { formatBytes } from './bundle-report';
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, NODE_TARGET, POLL_ENTRY, REPO_ROOT } from './bundling';
+import { pollEsbuildOptions } from './bundling';
 
 /**
  * `npm run bundle-size`: bundles the poll function with the same esbuild settings as the stack
@@ -13,23 +13,7 @@ async function main(): Promise<void> {
   const outdir = mkdtempSync(join(tmpdir(), 'watcher-bundle-'));
   try {
     const outfile = join(outdir, 'index.mjs');
-    const result = await build({
-      entryPoints: [POLL_ENTRY],
-      absWorkingDir: REPO_ROOT,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: NODE_TARGET,
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      external: EXTERNAL_MODULES,
-      banner: { js: ESM_REQUIRE_BANNER },
-      outfile,
-      metafile: true,
-      logLevel: 'warning',
-    });
+    const result = await build({ ...pollEsbuildOptions(outfile), metafile: true as const });
     const output =
       result.metafile.outputs[
         Object.keys(result.metafile.outputs).find((name) => name.endsWith('.mjs')) ?? ''

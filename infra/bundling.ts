@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
 
 /** The repository root (this file lives in `infra/`). */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,5 +37,28 @@ export function pollBundling(): BundlingOptions {
     externalModules: EXTERNAL_MODULES,
     banner: ESM_REQUIRE_BANNER,
     forceDockerBundling: false,
+  };
+}
+
+/**
+ * The same bundle as {@link pollBundling}, as direct esbuild options, for the scripts that measure it
+ * (`npm run bundle-size`, the benchmark) without a synth.
+ */
+export function pollEsbuildOptions(outfile: string): BuildOptions {
+  return {
+    entryPoints: [POLL_ENTRY],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: NODE_TARGET,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    external: EXTERNAL_MODULES,
+    banner: { js: ESM_REQUIRE_BANNER },
+    outfile,
+    logLevel: 'warning',
   };
 }

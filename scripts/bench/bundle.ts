@@ -5,13 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_ENV } from '../../functions/contract';
-import {
-  ESM_REQUIRE_BANNER,
-  EXTERNAL_MODULES,
-  NODE_TARGET,
-  POLL_ENTRY,
-  REPO_ROOT,
-} from '../../infra/bundling';
+import { pollEsbuildOptions, REPO_ROOT } from '../../infra/bundling';
 import { ENV } from '../../shared/config';
 import { median, round } from './stats';
 
@@ -70,22 +64,7 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
   const outdir = mkdtempSync(join(cache, 'bench-bundle-'));
   try {
     const outfile = join(outdir, 'index.mjs');
-    await build({
-      entryPoints: [POLL_ENTRY],
-      absWorkingDir: REPO_ROOT,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: NODE_TARGET,
-      minify: true,
-      sourcemap: true,
-      sourcesContent: false,
-      mainFields: ['module', 'main'],
-      external: EXTERNAL_MODULES,
-      banner: { js: ESM_REQUIRE_BANNER },
-      outfile,
-      logLevel: 'warning',
-    });
+    await build({ ...pollEsbuildOptions(outfile) });
     const node = async (script: string): Promise<{ ms: number; wallMs: number }> => {
       const started = performance.now();
       const { stdout } = await run(
