@@ -226,6 +226,21 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
 
   async loadJobs(target: Target): Promise<Map<string, StoredJob>> {
     const jobs = new Map<string, StoredJob>();
+    for (const item of await this.queryJobItems(target)) {
+      const stored = toStoredJob(target, item);
+      jobs.set(stored.job.id, stored);
+    }
+    return jobs;
+  }
+
+  async getJob(target: Target, jobId: string): Promise<StoredJob | null> {
+    const item = await this.getJobItem(target, jobId);
+    return item === undefined ? null : toStoredJob(target, item);
+  }
+
+  /** Every job item of the target: one strongly consistent Query, followed through all its pages. */
+  private async queryJobItems(target: Target): Promise<JobItem[]> {
+    const items: JobItem[] = [];
     let startKey: QueryCommandOutput['LastEvaluatedKey'];
     do {
       const page: QueryCommandOutput = await this.call('read', () =>
@@ -241,16 +256,14 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
           }),
         ),
       );
-      for (const item of page.Items ?? []) {
-        const stored = toStoredJob(target, item as JobItem);
-        jobs.set(stored.job.id, stored);
-      }
+      items.push(...((page.Items ?? []) as JobItem[]));
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return jobs;
+    return items;
   }
 
-  async getJob(target: Target, jobId: string): Promise<StoredJob | null> {
+  /** One job item, strongly consistent, or undefined. */
+  private async getJobItem(target: Target, jobId: string): Promise<JobItem | undefined> {
     const out = await this.call('read', () =>
       this.doc.send(
         new GetCommand({
@@ -261,7 +274,7 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
         }),
       ),
     );
-    return out.Item === undefined ? null : toStoredJob(target, out.Item as JobItem);
+    return out.Item as JobItem | undefined;
   }
 
   async recordJob(target: Target, record: JobRecord): Promise<RecordedJob | null> {
@@ -531,39 +544,10 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
    * consistent Query of the target's jobs (one Get with `jobId`).
    */
   async listEvents(target: Target, options: ListEventsOptions = {}): Promise<JobEvent[]> {
-    const items: JobItem[] = [];
-    if (options.jobId !== undefined) {
-      const out = await this.call('read', () =>
-        this.doc.send(
-          new GetCommand({
-            TableName: this.tableName,
-            Key: this.key(target, jobSortKey(options.jobId as string)),
-            ConsistentRead: true,
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      );
-      if (out.Item !== undefined) items.push(out.Item as JobItem);
-    } else {
-      let startKey: QueryCommandOutput['LastEvaluatedKey'];
-      do {
-        const page: QueryCommandOutput = await this.call('read', () =>
-          this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :jobPrefix)',
-              ExpressionAttributeNames: { '#pk': TableKeys.partition, '#sk': TableKeys.sort },
-              ExpressionAttributeValues: { ':pk': partitionKey(target), ':jobPrefix': JOB_SORT_KEY_PREFIX },
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          ),
-        );
-        items.push(...((page.Items ?? []) as JobItem[]));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
-    }
+    const items =
+      options.jobId === undefined
+        ? await this.queryJobItems(target)
+        : [await this.getJobItem(target, options.jobId)].filter((item) => item !== undefined);
     const sinceMs = options.sinceMs ?? Number.NEGATIVE_INFINITY;
     const untilMs = options.untilMs ?? Number.POSITIVE_INFINITY;
     return sortEvents(
