@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /** The repository root (this file lives in `infra/`). */
@@ -60,5 +61,21 @@ export function pollEsbuildOptions(outfile: string): BuildOptions {
     banner: { js: ESM_REQUIRE_BANNER },
     outfile,
     logLevel: 'warning',
+  };
+}
+
+/**
+ * What every function of the stack shares: the runtime, ARM64, 256 MB, the local esbuild bundling of
+ * {@link pollBundling} and the repository's lock file. Each function adds its entry, role and env.
+ */
+export function watcherFunctionDefaults(): NodejsFunctionProps {
+  return {
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    handler: 'handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: 256,
+    bundling: pollBundling(),
   };
 }

@@ -3,7 +3,6 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -20,7 +19,7 @@ import type { TargetsPayload } from '../functions/poll-targets';
 import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
-import { POLL_ENTRY, pollBundling, REPO_ROOT } from './bundling';
+import { POLL_ENTRY, watcherFunctionDefaults } from './bundling';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
 
@@ -422,17 +421,11 @@ export class JobWatcher extends Construct {
     const secretId = this.credentialsSecret.secretFullArn ?? this.credentialsSecret.secretName;
     return new nodejs.NodejsFunction(this, 'PollFunction', {
       description: 'Polls Huawei Cloud GeminiDB jobs and publishes each transition to SNS',
+      ...watcherFunctionDefaults(),
       entry: POLL_ENTRY,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout,
       role,
       logGroup,
-      bundling: pollBundling(),
       // The targets travel in the schedule input (or the fan-out messages), not in the 4 KB environment.
       environment: {
         ...settingsEnvironment(settings),

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,7 +16,7 @@ import {
   type DestinationConfigInput,
   parseDestinations,
 } from '../shared/relay/destinations';
-import { pollBundling, REPO_ROOT } from './bundling';
+import { watcherFunctionDefaults } from './bundling';
 
 /** Entry of the relay function. */
 export const RELAY_ENTRY = fileURLToPath(new URL('../functions/relay.ts', import.meta.url));
@@ -114,17 +113,11 @@ export class WatcherRelay extends Construct {
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Delivers GeminiDB job events to Slack, Microsoft Teams and signed webhooks',
+      ...watcherFunctionDefaults(),
       entry: RELAY_ENTRY,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout,
       role,
       logGroup,
-      bundling: pollBundling(),
       environment: {
         [RELAY_ENV.destinations]: JSON.stringify(this.destinations),
         [RELAY_ENV.secretId]: this.secret.secretFullArn ?? this.secret.secretName,
