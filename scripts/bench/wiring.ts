@@ -44,8 +44,9 @@ export function memoryPublisher(): Publisher & { readonly events: JobEvent[] } {
   return {
     name: 'bench',
     events,
-    async publish(event) {
-      events.push(event);
+    async publish(batch) {
+      events.push(...batch);
+      return { refused: [] };
     },
   };
 }
