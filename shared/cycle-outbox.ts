@@ -1,10 +1,10 @@
+import { buildEvent } from './build-event';
 import { mapLimit } from './concurrency';
 import type { CycleOptions } from './config';
 import type { VersionedState } from './cycle-digest';
 import { CycleError, CycleStep, RecordConflictError } from './cycle-errors';
 import { diffJobs } from './diff';
-import type { JobEvent } from './event';
-import { buildEvent } from './events';
+import type { JobEvent } from './job-event';
 import { describeError, type Publisher, publishOne } from './publish/publisher';
 import type { Claim, StoredJob, TaskStore } from './store/task-store';
 import type { Target } from './target';
@@ -257,7 +257,9 @@ async function publishInOrder(
       deps.publishers.map((publisher) => publishOne(publisher, event)),
     );
     const failed = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [`${deps.publishers[index]?.name}: ${describeError(result.reason)}`] : [],
+      result.status === 'rejected'
+        ? [`${deps.publishers[index]?.name}: ${describeError(result.reason)}`]
+        : [],
     );
     if (failed.length > 0) {
       errors.push(...failed.map((line) => `event ${event.id} (job ${jobId}) to ${line}`));
@@ -267,4 +269,3 @@ async function publishInOrder(
   }
   return done;
 }
-

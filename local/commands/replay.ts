@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
-import type { EventHistory } from '../../shared/store/history';
+import type { EventHistory } from '../../shared/store/event-history';
 import type { Target } from '../../shared/target';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../specs';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { JobEvent } from '../../shared/event';
-import { EVENT_TYPE_PREFIX } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
+import { EVENT_TYPE_PREFIX } from '../../shared/job-event';
 import { TEST_JOB_NAME } from '../../shared/publish/format';
 import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
 import { eventSource, type Target } from '../../shared/target';

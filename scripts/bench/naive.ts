@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { buildEvent } from '../../shared/build-event';
 import { mapLimit } from '../../shared/concurrency';
 import { API_WINDOW_SECONDS, type CycleOptions } from '../../shared/config';
 import { diffJobs } from '../../shared/diff';
-import { buildEvent } from '../../shared/events';
 import type { JobsApi } from '../../shared/jobs/jobs-client';
 import { type Publisher, publishOne } from '../../shared/publish/publisher';
 import { jobSortKey, partitionKey } from '../../shared/store/table';

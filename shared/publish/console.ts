@@ -1,4 +1,4 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { consoleLine, eventKind } from './format';
 import { type Publisher, publishEach } from './publisher';
 

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { PublishError } from './errors';
 import { type Publisher, publishEach } from './publisher';
 

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { PublishError } from './errors';
 
 /** How long a publish may go on. */

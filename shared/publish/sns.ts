@@ -1,6 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { PublishError, PublishThrottledError } from './errors';
 import { emailText, subjectLine } from './format';
 import { type Publisher, publishEach } from './publisher';

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePollCommand, runPoll } from '../../local/poll-command';
 import { type CycleDeps, pollTarget } from '../../shared/cycle';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { pollAll } from '../../shared/poll-all';
 import { createJsonlPublisher } from '../../shared/publish/jsonl';
 import { type Publisher, publishEach, publishOne } from '../../shared/publish/publisher';

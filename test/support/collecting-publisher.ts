@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { type Publisher, publishEach } from '../../shared/publish/publisher';
 
 /** A publisher that keeps what it was given, and fails on demand (a sink that is down). */
