@@ -45,6 +45,10 @@ export const MetricName = {
   PublishFailures: 'PublishFailures',
   /** Per target: events still in the outbox after the cycle. */
   PendingEvents: 'PendingEvents',
+  /** Job records the API sent that do not fit the document, left out of the cycle. Also per target. */
+  SkippedRecords: 'SkippedRecords',
+  /** Jobs whose record or mark failed (retried next cycle). Also per target. */
+  RecordFailures: 'RecordFailures',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -1,7 +1,7 @@
 import type { SQSBatchItemFailure, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { ENV, targetSchema } from '../shared/config';
-import type { PollAllResult } from '../shared/poll-all';
+import type { PollAllResult } from '../shared/cycle/poll-all';
 import { defaultEndpoint, type Target } from '../shared/target';
 import { LAMBDA_ENV, targetDimension } from './contract';
 

@@ -5,6 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
+import { awsClientConfig } from '../shared/aws-client-config';
 import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
@@ -51,7 +52,7 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
   const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
   const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
   const secrets = new SecretsProvider(
-    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : {},
+    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : { clientConfig: awsClientConfig() },
   );
   return {
     settings,

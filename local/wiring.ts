@@ -1,4 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig } from '../shared/aws-client-config';
 import { createConsolePublisher } from '../shared/publish/console';
 import { createJsonlPublisher } from '../shared/publish/jsonl';
 import type { Publisher } from '../shared/publish/publisher';
@@ -48,7 +49,7 @@ export function openSinks(
   return specs.map((spec) => {
     if (spec.kind === 'jsonl') return createJsonlPublisher({ path: spec.path });
     if (spec.kind === 'sns')
-      return createSnsPublisher({ topicArn: spec.topicArn, client: new SNSClient({}) });
+      return createSnsPublisher({ topicArn: spec.topicArn, client: new SNSClient(awsClientConfig()) });
     return createConsolePublisher(options);
   });
 }

@@ -119,6 +119,28 @@ export class JobsTimeoutError extends Error {
   }
 }
 
+/**
+ * Thrown when the caller's deadline (the invocation's time) ended a call before it had a page:
+ * the next cycle tries again. `last` says what the attempts before it met, if any.
+ */
+export class JobsDeadlineError extends Error {
+  readonly host: string;
+  readonly projectId: string;
+  readonly attempts: number;
+
+  constructor(where: JobsCallSite & { readonly attempts: number; readonly last?: string | undefined }) {
+    const last = where.last ? `; last attempt: ${where.last}` : '';
+    super(
+      `${site(where)}: stopped at the invocation's deadline (${attemptsText(where.attempts)}${last}); ` +
+        'the next cycle tries again; if this repeats, raise the function timeout or lower targetConcurrency',
+    );
+    this.name = 'JobsDeadlineError';
+    this.host = where.host;
+    this.projectId = where.projectId;
+    this.attempts = where.attempts;
+  }
+}
+
 /** Thrown when the last attempt failed below HTTP (DNS, refused or reset connection, TLS). */
 export class JobsNetworkError extends Error {
   readonly status = null;

@@ -156,6 +156,7 @@ describe('renderTable', () => {
         instance: { id: '', name: '' },
         fail_reason: null,
       },
+      occurrences: {},
       version: 1,
       pending: [],
       progressStep: null,

@@ -10,7 +10,7 @@ import {
 } from '../../../local/commands/replay';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
 import { UsageError } from '../../../local/specs';
-import { pollTarget } from '../../../shared/cycle';
+import { pollTarget } from '../../../shared/cycle/cycle';
 import type { JobEvent } from '../../../shared/job-event';
 import type { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
 import { runCli } from '../../support/cli';
