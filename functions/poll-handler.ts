@@ -6,13 +6,13 @@ import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
 import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
 import type { LambdaSettings } from '../shared/config';
+import { targetDimension } from '../shared/contract';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import type { PollAllResult } from '../shared/poll-all';
 import type { Publisher } from '../shared/publish/publisher';
 import type { TaskStore } from '../shared/store/task-store';
 import type { Target } from '../shared/target';
 import type { TransitionType } from '../shared/transition';
-import { targetDimension } from './contract';
 import { recordPollMetrics } from './poll-metrics';
 import { batchItemFailures, targetsForEvent } from './poll-targets';
 

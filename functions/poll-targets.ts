@@ -1,17 +1,9 @@
 import type { SQSBatchItemFailure, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { ENV, targetSchema } from '../shared/config';
+import { LAMBDA_ENV, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/poll-all';
 import { defaultEndpoint, type Target } from '../shared/target';
-import { LAMBDA_ENV, targetDimension } from './contract';
-
-/**
- * What a scheduled invocation's event and a fan-out message carry: the targets to poll. The stack
- * puts them in the schedule's input (up to 256 KB) instead of the 4 KB Lambda environment.
- */
-export interface TargetsPayload {
-  readonly targets: readonly Target[];
-}
 
 /** Where an invocation's targets may come from besides its event. */
 export interface TargetSources {

@@ -6,12 +6,12 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
 import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { createSnsPublisher } from '../shared/publish/sns';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
 import { type Target, targetEndpoint, targetKey } from '../shared/target';
-import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import type { PollHandlerDeps } from './poll-handler';
 
 /** Seconds a warm container reuses the credentials secret before reading it again. */

@@ -4,12 +4,12 @@ import type { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENV, METRICS_NAMESPACE, MetricName } from '../../functions/contract';
 import { targetsForEvent } from '../../functions/poll-targets';
 import { bundleSizes } from '../../infra/bundle-report';
 import { SECRET_INSTRUCTIONS, TABLE_ACTIONS } from '../../infra/job-watcher';
 import type { WatcherStack } from '../../infra/watcher-stack';
 import { ENV, lambdaSettingsFromEnv } from '../../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE, MetricName } from '../../shared/contract';
 import { TableKeys, TTL_ATTRIBUTE } from '../../shared/store/table';
 import { acknowledgements, FULL_CONFIG, watcherApp } from './support';
 
