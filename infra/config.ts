@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, watcherSettingsSchema } from '../shared/config';
+import * as zm from 'zod/mini';
+import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
 import { stripJsonComments } from './jsonc';
 
@@ -100,9 +101,12 @@ export const relayConfigSchema = z.strictObject({
 
 /**
  * The deployment's configuration file: the watcher settings shared with the CLI (targets, diff
- * options, lease, page size, concurrency) plus what only a deployment has.
+ * options, lease, page size, concurrency) plus what only a deployment has. The shared settings are a
+ * `zod/mini` schema (it is bundled into the Lambda), so they are composed with mini's `omit` and
+ * `extend`; the fields only a deployment has use classic zod (never bundled). Both build on the same
+ * zod core, so they nest either way.
  */
-export const watcherConfigSchema = watcherSettingsSchema.omit({ scheduleSeconds: true }).extend({
+export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { scheduleSeconds: true }), {
   /** Editor hint, ignored. */
   $schema: z.string().optional(),
   pageSize: z
@@ -151,7 +155,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
   const result = watcherConfigSchema.safeParse(raw, {
     error: (issue) =>
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue),
   });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {

@@ -408,6 +408,16 @@ describe('WatcherStack bundle', () => {
     expect(size?.sourceMapBytes).toBeGreaterThan(0);
     expect(size?.codeBytes).toBeLessThan(1024 * 1024);
   });
+
+  it('bundles zod/mini only: classic zod (96.8 KiB of the bundle before) stays out', () => {
+    const [size] = bundleSizes(assemblyDir);
+    const map = JSON.parse(readFileSync(join(assemblyDir, size?.asset ?? '', 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
+    const zodSources = map.sources.filter((source) => source.includes('node_modules/zod/'));
+    expect(zodSources.some((source) => source.includes('/v4/mini/'))).toBe(true);
+    expect(zodSources.filter((source) => source.includes('/v4/classic/'))).toEqual([]);
+  });
 });
 
 describe('WatcherStack cdk-nag', () => {
