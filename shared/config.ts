@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { isHuaweiCloudRegion, nearestRegions } from './regions';
 import type { Target } from './target';
 import type { DiffOptions } from './transition';
 
@@ -32,20 +33,50 @@ const ENGLISH = { error: englishMessage };
 const boundedInt = (min: number, max: number, fallback: number) =>
   z._default(z.int().check(z.minimum(min), z.maximum(max)), fallback);
 
+/** What a region ID looks like; one that does not gets this message only, not the list's hint too. */
+const REGION_FORMAT = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 const regionSchema = z
   .string()
-  .check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'must look like a Huawei Cloud region such as ap-southeast-1'));
+  .check(z.regex(REGION_FORMAT, 'must look like a Huawei Cloud region such as ap-southeast-1'));
 const projectIdSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a project id (letters, digits, - and _, at most 64)'));
 const endpointSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-/** One target as configured. */
-export const targetSchema = z.strictObject({
-  region: regionSchema,
-  projectId: projectIdSchema,
-  endpoint: z.optional(endpointSchema),
-});
+/**
+ * What is wrong with a region missing from `HUAWEI_CLOUD_REGIONS` (shared/regions.ts), with the nearest names
+ * and the way out for a region the list does not know yet.
+ */
+export function unknownRegionMessage(region: string): string {
+  return (
+    `"${region}" is not a Huawei Cloud region (nearest: ${nearestRegions(region).join(', ')}); ` +
+    'use the region of the GeminiDB project, or give the target an endpoint'
+  );
+}
+
+/**
+ * One target as configured. Its region must be a known Huawei Cloud region unless the target names
+ * its own endpoint (a new region, a dedicated cloud, a test server): a typo such as `ap-southest` or
+ * an AWS region would otherwise deploy a watcher that fails every cycle on a host that does not exist.
+ */
+export const targetSchema = z
+  .strictObject({
+    region: regionSchema,
+    projectId: projectIdSchema,
+    endpoint: z.optional(endpointSchema),
+  })
+  .check(
+    z.superRefine((target, ctx) => {
+      const { region, endpoint } = target;
+      if (endpoint !== undefined || !REGION_FORMAT.test(region) || isHuaweiCloudRegion(region)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        input: region,
+        message: unknownRegionMessage(region),
+      });
+    }),
+  );
 
 /** How the diff decides, with its defaults. */
 export const diffOptionsSchema = z.strictObject({

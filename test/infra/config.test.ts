@@ -38,6 +38,16 @@ describe('parseWatcherConfig', () => {
       'watcher.config.json: targets[0].region: must look like a Huawei Cloud region such as ap-southeast-1',
     ],
     [
+      'a mistyped region',
+      { targets: [{ region: 'ap-southest', projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: "ap-southest" is not a Huawei Cloud region (nearest: ap-southeast-1, ap-southeast-2, ap-southeast-3); use the region of the GeminiDB project, or give the target an endpoint',
+    ],
+    [
+      'an AWS region',
+      { targets: [{ region: 'us-east-1', projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: "us-east-1" is not a Huawei Cloud region (nearest: me-east-1, cn-east-2, cn-east-3); use the region of the GeminiDB project, or give the target an endpoint',
+    ],
+    [
       'a target without region',
       { targets: [{ projectId: 'p1' }] },
       'watcher.config.json: targets[0].region: is required',
