@@ -4,7 +4,7 @@ import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
-import { stripJsonComments } from './jsonc';
+import { parseJsonc } from './jsonc';
 
 /** The config file `npm run synth` reads when no `-c config=...` is given. */
 export const DEFAULT_CONFIG_FILE = 'watcher.config.json';
@@ -178,9 +178,9 @@ export function loadWatcherConfig(path: string): WatcherConfig {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(stripJsonComments(text));
+    raw = parseJsonc(text, source);
   } catch (error) {
-    throw new ConfigError(`${source}: is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new ConfigError((error as Error).message, { cause: error });
   }
   return parseWatcherConfig(raw, source);
 }

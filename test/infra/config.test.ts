@@ -167,10 +167,29 @@ describe('loadWatcherConfig', () => {
     expect(loadWatcherConfig(path).targets).toEqual(base.targets);
   });
 
-  it('reports a syntax error with the file name', () => {
-    const path = join(dir, 'broken.json');
-    writeFileSync(path, '{ "targets": [ }');
-    expect(() => loadWatcherConfig(path)).toThrow(/^broken\.json: is not valid JSON \(/);
+  it.each([
+    [
+      'an unclosed list',
+      'broken.json',
+      '{ "targets": [ }',
+      'broken.json:1:16: is not valid JSON: expected a value\n  { "targets": [ }\n                 ^',
+    ],
+    [
+      'a missing comma after a commented line',
+      'watcher.config.json',
+      '{\n  // two targets\n  "targets": [{ "region": "ap-southeast-1", "projectId": "p1" }]\n  "emails": []\n}\n',
+      'watcher.config.json:4:3: is not valid JSON: expected "," between two entries\n    "emails": []\n    ^',
+    ],
+    [
+      'an empty file',
+      'empty.json',
+      '',
+      'empty.json:1:1: is empty; it needs a JSON object such as {"targets": [...]}',
+    ],
+  ])('reports %s as a ConfigError with the file, line and column', (_case, name, text, message) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    expect(() => loadWatcherConfig(path)).toThrow(new ConfigError(message));
   });
 
   it('reports a missing file with the file name and the example to start from', () => {
