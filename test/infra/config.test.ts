@@ -7,7 +7,9 @@ import {
   DEFAULT_CONFIG_FILE,
   EXAMPLE_CONFIG_FILE,
   fieldPath,
+  isRunByCdkCli,
   loadWatcherConfig,
+  NO_CONFIG_MESSAGE,
   parseWatcherConfig,
 } from '../../infra/config';
 import { ConfigError, parseSettings } from '../../shared/config';
@@ -212,23 +214,67 @@ describe('loadWatcherConfig', () => {
 });
 
 describe('chooseConfigFile', () => {
+  const example = { path: EXAMPLE_CONFIG_FILE, isExample: true };
+  const noConfig = new ConfigError(NO_CONFIG_MESSAGE);
+
   it.each([
-    ['the context path when given', 'prod.json', true, { path: 'prod.json', isExample: false }],
-    ['watcher.config.json when present', undefined, true, { path: DEFAULT_CONFIG_FILE, isExample: false }],
+    ['the context path when given', 'prod.json', true, {}, { path: 'prod.json', isExample: false }],
     [
-      'the example when watcher.config.json is absent',
-      undefined,
+      'the context path under the CDK CLI',
+      'prod.json',
       false,
-      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+      { runByCdkCli: true },
+      { path: 'prod.json', isExample: false },
     ],
     [
-      'the example when the context value is empty',
+      'watcher.config.json when present',
+      undefined,
+      true,
+      {},
+      { path: DEFAULT_CONFIG_FILE, isExample: false },
+    ],
+    [
+      'watcher.config.json under the CDK CLI',
+      undefined,
+      true,
+      { runByCdkCli: true },
+      { path: DEFAULT_CONFIG_FILE, isExample: false },
+    ],
+    ['the example for npm run synth without a config', undefined, false, { previewExample: true }, example],
+    [
+      'the example for npm run synth with an empty context value',
       '',
       false,
-      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+      { previewExample: true },
+      example,
     ],
-  ])('picks %s', (_case, context, defaultExists, expected) => {
-    expect(chooseConfigFile(context, () => defaultExists)).toEqual(expected);
+  ])('picks %s', (_case, context, defaultExists, options, expected) => {
+    expect(chooseConfigFile(context, { ...options, exists: () => defaultExists })).toEqual(expected);
+  });
+
+  it.each([
+    ['npx cdk synth / deploy without a config', { runByCdkCli: true }],
+    ['the CDK CLI even with the preview flag', { runByCdkCli: true, previewExample: true }],
+    ['the app run directly without the preview flag', {}],
+  ])('refuses %s, saying how to make one', (_case, options) => {
+    expect(() => chooseConfigFile(undefined, { ...options, exists: () => false })).toThrow(noConfig);
+  });
+
+  it('says how to make a config in that one message', () => {
+    expect(NO_CONFIG_MESSAGE).toContain('cp watcher.config.example.jsonc watcher.config.json');
+    expect(NO_CONFIG_MESSAGE).toContain('-c config=path/to/config.json');
+    expect(NO_CONFIG_MESSAGE).toContain('npm run synth');
+  });
+});
+
+describe('isRunByCdkCli', () => {
+  it.each([
+    [{ CDK_OUTDIR: '/tmp/cdk.out', CDK_CONTEXT_JSON: '{}' }, true],
+    [{ CDK_CLI_VERSION: '2.1148.1' }, true],
+    [{}, false],
+    [{ CDK_DEFAULT_REGION: 'eu-west-1' }, false],
+  ])('reads %j as %s', (env, expected) => {
+    expect(isRunByCdkCli(env)).toBe(expected);
   });
 });
 
