@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
 import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
 import type { LambdaSettings } from '../shared/config';
+import { targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { skippedRecordLine } from '../shared/jobs/response';
@@ -13,7 +14,6 @@ import type { Publisher } from '../shared/publish/publisher';
 import type { TaskStore } from '../shared/store/task-store';
 import type { Target } from '../shared/target';
 import type { TransitionType } from '../shared/transition';
-import { targetDimension } from './contract';
 import { recordPollMetrics } from './poll-metrics';
 import { batchItemFailures, targetsForEvent } from './poll-targets';
 

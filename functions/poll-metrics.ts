@@ -1,6 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricDimension, MetricName, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
-import { MetricDimension, MetricName, targetDimension } from './contract';
 
 type Entry = readonly [MetricName, (typeof MetricUnit)[keyof typeof MetricUnit], number];
 

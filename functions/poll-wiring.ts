@@ -7,12 +7,12 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
 import { awsClientConfig } from '../shared/aws-client-config';
 import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { createSnsPublisher } from '../shared/publish/sns';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
 import { type Target, targetEndpoint, targetKey } from '../shared/target';
-import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import type { PollHandlerDeps } from './poll-handler';
 
 /** Seconds a warm container reuses the credentials secret before reading it again. */

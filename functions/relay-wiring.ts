@@ -3,14 +3,14 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClientConfig } from '../shared/aws-client-config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
+import { RELAY_ENV } from '../shared/relay/contract';
 import {
   parseDestinations,
   parseRelaySecret,
   RelayConfigError,
   type RelaySecret,
 } from '../shared/relay/destinations';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './contract';
-import { RELAY_ENV } from './relay-contract';
 import type { RelayHandlerDeps } from './relay-handler';
 
 /** Seconds a warm container reuses the relay secret before reading it again. */

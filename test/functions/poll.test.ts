@@ -4,13 +4,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../functions/contract';
 import { AllTargetsFailedError, createPollHandler, type PollSummary } from '../../functions/poll-handler';
 import { NoTargetsError, TargetsPayloadError } from '../../functions/poll-targets';
 import { pollDepsFromEnv } from '../../functions/poll-wiring';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
 import { ConfigError, ENV } from '../../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../shared/contract';
 import type { Target } from '../../shared/target';
 import { useDynalite } from '../support/dynalite';
 
