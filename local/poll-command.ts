@@ -17,7 +17,7 @@ import {
   type StoreSpec,
   UsageError,
 } from './specs';
-import { describeSink, type OpenedStore, openSinks, openStore } from './wiring';
+import { checkSinks, describeSink, type OpenedStore, openSinks, openStore } from './wiring';
 
 /** Where `poll` keeps state when `--store` is not given: on disk, so runs continue where they stopped. */
 export const DEFAULT_STORE = 'dynalite:.data/dynalite';
@@ -162,6 +162,7 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
       return [target, io.onScan ? observed(api, (jobs) => io.onScan?.(target, jobs)) : api];
     }),
   );
+  await checkSinks(command.sinks);
   const opened = await openStore(command.store);
   const publishers: Publisher[] = openSinks(command.sinks, {
     ...(io.out ? { write: io.out } : {}),

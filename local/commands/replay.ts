@@ -5,7 +5,7 @@ import type { EventHistory } from '../../shared/store/history';
 import type { Target } from '../../shared/target';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../specs';
-import { describeSink, openSinks, openStore } from '../wiring';
+import { checkSinks, describeSink, openSinks, openStore } from '../wiring';
 
 /** A parsed `replay` command line. */
 export interface ReplayCommand {
@@ -116,6 +116,7 @@ export function describeReplayEvent(event: JobEvent): string {
  * Exit code 0 when every sink took every event, 1 when a sink refused one (a line each on stderr).
  */
 export async function runReplay(command: ReplayCommand, io: ReplayIo): Promise<number> {
+  if (!command.dryRun && !io.openSinks) await checkSinks(command.sinks);
   const opened = await (io.openStore ?? openStore)(command.store);
   let events: JobEvent[];
   try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
+import { openStore } from '../../local/wiring';
 import type { JobEvent } from '../../shared/event';
 import { runCli } from '../support/cli';
 import { assertValidEvent } from '../support/event-schema';
@@ -115,6 +116,28 @@ describe('cli', () => {
     expect(run.stdout + run.stderr).not.toContain('wrong-token-value-9d2e');
   });
 
+  it('exits 2 with one line naming the holder when another process has the dynalite:DIR store open', async () => {
+    const path = join(dir, 'held');
+    const held = await openStore({ kind: 'dynalite', dir: path });
+    try {
+      const run = await runCli([
+        'jobs',
+        '--region',
+        'ap-southeast-1',
+        '--project-id',
+        PROJECT,
+        '--store',
+        `dynalite:${path}`,
+      ]);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toBe(
+        `error: --store dynalite:${path}: the store is in use by another process (pid ${process.pid}); stop it, or give this command another --store dynalite:DIR\n`,
+      );
+    } finally {
+      await held.close();
+    }
+  });
+
   it.concurrent.each([
     [['poll', '--once', '--project-id', PROJECT], /--region is required/],
     [
@@ -130,6 +153,21 @@ describe('cli', () => {
       /--store: "redis"/,
     ],
     [['poll', '--bogus'], /Unknown option '--bogus'/],
+    [
+      [
+        'poll',
+        '--once',
+        '--region',
+        'ap-southeast-1',
+        '--project-id',
+        PROJECT,
+        '--store',
+        'dynalite',
+        '--sink',
+        `jsonl:${tmpdir()}`,
+      ],
+      /^error: --sink jsonl:.*: .* is a directory; name a file in it, e\.g\. --sink jsonl:.*events\.jsonl\n$/,
+    ],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('exits 2 with a clear line for a usage or config error: %j', async (args, message) => {
     const run = await runCli(args, { HUAWEICLOUD_AUTH_TOKEN: TOKEN });
