@@ -9,6 +9,7 @@ import type { JobsApi } from '../shared/jobs/jobs-client';
 import { type PollAllResult, pollAll } from '../shared/poll-all';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
+import { idleLine } from './idle-line';
 import {
   parseSinkSpec,
   parseStoreSpec,
@@ -209,7 +210,8 @@ function report(result: PollAllResult, command: PollCommand, io: PollIo): number
     for (const line of cycle.publishErrors)
       io.status(`error: target ${describeTarget(cycle.target)}: publish failed: ${line}`);
     if (cycle.publishErrors.length > 0) failed = true;
-    if (!command.quiet && (command.once || cycle.outcome !== 'idle')) io.status(summarise(cycle));
+    if (!command.quiet)
+      io.status(command.once || cycle.outcome !== 'idle' ? summarise(cycle) : idleLine(cycle));
   }
   return failed ? 1 : 0;
 }
