@@ -104,10 +104,24 @@ export interface ReplayIo {
   readonly openSinks?: (specs: readonly SinkSpec[]) => Publisher[];
 }
 
-/** One `--dry-run` line: time, type, job, status and id. */
-export function describeReplayEvent(event: JobEvent): string {
+/** The cells of one `--dry-run` line: time, type, job, status and id. */
+export function replayEventCells(event: JobEvent): string[] {
   const type = event.type.slice(event.type.lastIndexOf('.') + 1);
-  return `${event.time}  ${type.padEnd(14)}  ${event.subject}  ${event.data.job.status}  ${event.id}`;
+  return [event.time, type, event.subject, event.data.job.status, event.id];
+}
+
+/** The `--dry-run` listing: one line per event, every column padded to its widest cell. */
+export function renderReplayEvents(events: readonly JobEvent[]): string[] {
+  const rows = events.map(replayEventCells);
+  const widths = (rows[0] ?? []).map((_cell, index) =>
+    Math.max(...rows.map((row) => row[index]?.length ?? 0)),
+  );
+  return rows.map((row) =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /**
@@ -134,7 +148,7 @@ export async function runReplay(command: ReplayCommand, io: ReplayIo): Promise<n
   }`;
   const counted = `${events.length} event${events.length === 1 ? '' : 's'} of ${jobs} job${jobs === 1 ? '' : 's'}`;
   if (command.dryRun) {
-    for (const event of events) io.out(describeReplayEvent(event));
+    for (const line of renderReplayEvents(events)) io.out(line);
     io.status(`would replay ${counted} ${window} (dry run: nothing published)`);
     return 0;
   }

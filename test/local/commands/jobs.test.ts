@@ -187,16 +187,25 @@ describe('runJobs against the simulator and dynalite', () => {
     expect(run.status).toEqual([`2 jobs recorded for ${REGION}/${PROJECT}`]);
   });
 
-  it('writes one JSON object per job with --json', async () => {
+  it('writes one JSON object per job with --json, progress a number and times in ISO 8601', async () => {
     const run = await jobs(['--region', REGION, '--project-id', PROJECT, '--store', store, '--json']);
     expect(run.out.map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({
+      {
         target: `${REGION}/${PROJECT}`,
         job: 'job-running-1',
-        progress: '40%',
+        name: 'BackupInstance',
+        instance: 'nosql-a',
+        status: 'Running',
+        progress: 40,
+        lastChange: new Date(T0 + 600_000).toISOString(),
         pending: 1,
+      },
+      expect.objectContaining({
+        job: 'job-failed-1',
+        status: 'Failed',
+        progress: null,
+        lastChange: new Date(T0 + 95_000).toISOString(),
       }),
-      expect.objectContaining({ job: 'job-failed-1', status: 'Failed', lastChange: FAILED_END }),
     ]);
   });
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  describeReplayEvent,
   parseReplayCommand,
   parseReplayTime,
+  replayEventCells,
   runReplay,
 } from '../../../local/commands/replay';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
@@ -198,7 +198,7 @@ describe('runReplay', () => {
     );
   });
 
-  it('lists the events without opening a sink on a dry run', async () => {
+  it('lists the events in aligned columns without opening a sink on a dry run', async () => {
     const { store, target, published } = await recordedWorld();
     const out: string[] = [];
     const status: string[] = [];
@@ -215,7 +215,17 @@ describe('runReplay', () => {
     );
     expect(code).toBe(0);
     expect(out).toHaveLength(4);
-    for (const event of published) expect(out).toContain(describeReplayEvent(event));
+    const rows = out.map((line) => line.split(/ {2,}/));
+    expect(rows).toEqual(expect.arrayContaining(published.map(replayEventCells)));
+    // Aligned: each column starts at the same offset on every line.
+    const starts = out.map((line, index) => {
+      let from = 0;
+      return (rows[index] ?? []).map((cell) => {
+        from = line.indexOf(cell, from);
+        return from;
+      });
+    });
+    for (const line of starts) expect(line).toEqual(starts[0]);
     expect(status).toEqual([expect.stringMatching(/^would replay 4 events of 2 jobs since .*dry run/)]);
   });
 
