@@ -1,7 +1,7 @@
-import { ConfigError } from '../shared/config';
 import { parseJobsCommand, runJobs } from './commands/jobs';
 import { parseReplayCommand, runReplay } from './commands/replay';
 import { parseSendTestCommand, runSendTest } from './commands/send-test';
+import { describeFatal, ExitCode, installFatalHandlers } from './fatal';
 import { HELP } from './help';
 import { parsePollCommand, runPoll } from './poll-command';
 import { runSimulate } from './simulate-command';
@@ -9,8 +9,7 @@ import { UsageError } from './specs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** Exit codes of the CLI contract. */
-export const ExitCode = { Ok: 0, CycleFailed: 1, Usage: 2 } as const;
+export { ExitCode } from './fatal';
 
 /** Runs one CLI invocation and resolves its exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -59,23 +58,10 @@ export async function main(args: readonly string[]): Promise<number> {
       `unknown command "${command}"; use poll, simulate, send-test, jobs or replay (see --help)`,
     );
   } catch (error) {
-    if (isUsage(error)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
-      return ExitCode.Usage;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message.replace(/\s+/g, ' ')}\n`);
-    return ExitCode.CycleFailed;
+    const { text, code } = describeFatal(error, process.env);
+    process.stderr.write(text);
+    return code;
   }
-}
-
-/** Errors that mean "fix the command line or the configuration": exit code 2. */
-function isUsage(error: unknown): boolean {
-  return (
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    (error instanceof Error && /ConfigError$/.test(error.name))
-  );
 }
 
 /** Resolves on the first Ctrl-C or SIGTERM; a second one exits at once. */
@@ -90,4 +76,5 @@ function stopSignal(): Promise<void> {
   });
 }
 
+installFatalHandlers();
 process.exitCode = await main(process.argv.slice(2));
