@@ -8,6 +8,7 @@ import {
   replayEventCells,
   runReplay,
 } from '../../../local/commands/replay';
+import { SinkPathError } from '../../../local/preflight';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
 import { UsageError } from '../../../local/specs';
 import { pollTarget } from '../../../shared/cycle';
@@ -227,6 +228,27 @@ describe('runReplay', () => {
     });
     for (const line of starts) expect(line).toEqual(starts[0]);
     expect(status).toEqual([expect.stringMatching(/^would replay 4 events of 2 jobs since .*dry run/)]);
+  });
+
+  it('refuses a jsonl sink that is a directory before reading the store, unless it is a dry run', async () => {
+    const command = {
+      target: { region: 'r', projectId: 'p' },
+      sinceMs: 0,
+      store: { kind: 'dynalite' as const },
+    };
+    const opened: string[] = [];
+    const openStore = async () => {
+      opened.push('store');
+      return { store: { listEvents: async () => [] }, close: async () => {} };
+    };
+    const sinks = [{ kind: 'jsonl' as const, path: dir }];
+    await expect(
+      runReplay({ ...command, sinks, dryRun: false }, { out: () => {}, status: () => {}, openStore }),
+    ).rejects.toThrow(SinkPathError);
+    expect(opened).toEqual([]);
+    await expect(
+      runReplay({ ...command, sinks, dryRun: true }, { out: () => {}, status: () => {}, openStore }),
+    ).resolves.toBe(0);
   });
 
   it('exits 1 naming the event and sink when a sink refuses, and still offers every event to the others', async () => {
