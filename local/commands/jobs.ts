@@ -108,8 +108,8 @@ export function jobRows(jobs: Iterable<StoredJob>): JobRow[] {
 
 /**
  * One `--json` line's object: the table's fields as values a program reads without parsing,
- * progress a number of percent (null when unknown), the last change in ISO 8601 (UTC) and
- * no instance null rather than the table's `-`.
+ * progress a number of percent (null when unknown), the last change in ISO 8601 (UTC), and null
+ * where the table shows `-` (no instance).
  */
 export interface JobJson {
   readonly target: string;
@@ -176,7 +176,7 @@ export async function runJobs(command: JobsCommand, io: JobsIo): Promise<number>
   try {
     for (const target of command.targets) {
       const label = `${target.region}/${target.projectId}`;
-      const stored = (await opened.store.loadJobs(target)).values();
+      const stored = [...(await opened.store.loadJobs(target)).values()];
       if (command.json) {
         for (const line of jobJsonLines(label, stored)) io.out(JSON.stringify(line));
         continue;
