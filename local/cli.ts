@@ -14,7 +14,6 @@ export { ExitCode } from './fatal';
 /** Runs one CLI invocation and resolves its exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
-  const stopped = stopSignal();
   try {
     if (
       command === undefined ||
@@ -31,10 +30,10 @@ export async function main(args: readonly string[]): Promise<number> {
         env: process.env,
         status: (line) => process.stderr.write(`${line}\n`),
         color: process.stdout.isTTY === true,
-        stopped,
+        stopped: stopSignal(),
       });
     }
-    if (command === 'simulate') return await runSimulate(rest, stopped);
+    if (command === 'simulate') return await runSimulate(rest, stopSignal());
     if (command === 'send-test') {
       return await runSendTest(parseSendTestCommand(rest, process.env), {
         status: (line) => process.stderr.write(`${line}\n`),
@@ -64,15 +63,22 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM; a second one exits at once. */
+/**
+ * Resolves on the first Ctrl-C or SIGTERM, for the commands that run until stopped (poll,
+ * simulate) and end cleanly; a second signal exits at once. The other commands keep Node's
+ * default, so a signal ends them even while they wait on a slow store.
+ */
 function stopSignal(): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = () => {
-      resolve();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
