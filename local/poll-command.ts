@@ -10,6 +10,7 @@ import type { JobsApi } from '../shared/jobs/jobs-client';
 import { skippedRecordLine } from '../shared/jobs/response';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
+import { idleLine } from './idle-line';
 import {
   parseSinkSpec,
   parseStoreSpec,
@@ -18,7 +19,7 @@ import {
   type StoreSpec,
   UsageError,
 } from './specs';
-import { describeSink, type OpenedStore, openSinks, openStore } from './wiring';
+import { checkSinks, describeSink, type OpenedStore, openSinks, openStore } from './wiring';
 
 /** Where `poll` keeps state when `--store` is not given: on disk, so runs continue where they stopped. */
 export const DEFAULT_STORE = 'dynalite:.data/dynalite';
@@ -163,6 +164,7 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
       return [target, io.onScan ? observed(api, (jobs) => io.onScan?.(target, jobs)) : api];
     }),
   );
+  await checkSinks(command.sinks);
   const opened = await openStore(command.store);
   const publishers: Publisher[] = openSinks(command.sinks, {
     ...(io.out ? { write: io.out } : {}),
@@ -212,7 +214,8 @@ function report(result: PollAllResult, command: PollCommand, io: PollIo): number
     for (const line of cycle.publishErrors) io.status(`error: target ${target}: publish failed: ${line}`);
     for (const line of cycle.jobErrors) io.status(`error: target ${target}: ${line}`);
     if (cycle.publishErrors.length > 0 || cycle.jobErrors.length > 0) failed = true;
-    if (!command.quiet && (command.once || cycle.outcome !== 'idle')) io.status(summarise(cycle));
+    if (!command.quiet)
+      io.status(command.once || cycle.outcome !== 'idle' ? summarise(cycle) : idleLine(cycle));
   }
   return failed ? 1 : 0;
 }

@@ -9,9 +9,12 @@ export type SinkSpec =
   | { readonly kind: 'jsonl'; readonly path: string }
   | { readonly kind: 'sns'; readonly topicArn: string };
 
-/** A command-line value that does not fit: exit code 2, with the flag named and the fix. */
+/**
+ * A command-line value that does not fit, or a flag's target found unusable at start (a sink path
+ * that is a directory, a store another process holds): exit code 2, with the flag named and the fix.
+ */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** Parses `--store dynalite[:DIR]|dynamodb:TABLE`. */
@@ -40,6 +43,11 @@ export function parseSinkSpec(value: string): SinkSpec {
   throw new UsageError(
     `--sink: "${value}" is not a sink; use console, jsonl:PATH or sns:arn:aws:sns:REGION:ACCOUNT:TOPIC`,
   );
+}
+
+/** The region an SNS topic ARN names (`arn:aws:sns:REGION:ACCOUNT:TOPIC`): where the topic lives. */
+export function topicRegion(topicArn: string): string {
+  return topicArn.split(':')[3] ?? '';
 }
 
 /** Parses `--target REGION/PROJECT_ID[@ENDPOINT]`. */

@@ -54,9 +54,16 @@ type Attempt =
   | { readonly kind: 'token'; readonly token: CachedToken }
   | { readonly kind: 'retryable'; readonly status?: number; readonly cause?: unknown };
 
+/**
+ * The token URL of an IAM endpoint. The endpoint is a base URL; one given with the API path as
+ * well (`.../v3` or `.../v3/auth/tokens`, as Huawei's docs and the simulator show it) is taken
+ * as its base, rather than asking `.../v3/auth/tokens/v3/auth/tokens` and reading the 404 as a
+ * permission problem.
+ */
 function tokensUrlOf(endpoint: string): URL {
   try {
-    return new URL(`${endpoint.replace(/\/+$/, '')}/v3/auth/tokens`);
+    const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
+    return new URL(`${base}/v3/auth/tokens`);
   } catch (cause) {
     throw new AuthConfigError(
       'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',

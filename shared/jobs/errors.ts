@@ -171,9 +171,24 @@ export class JobsNetworkError extends Error {
 /** How much of a bad body an error keeps, for diagnosis. */
 export const BODY_SNIPPET_CHARS = 200;
 
+/** How much of a bad body the message itself quotes. */
+const MESSAGE_SNIPPET_CHARS = 120;
+
+/**
+ * The start of a bad body for a one-line message: control characters (a terminal escape from a
+ * hostile page included) become spaces. The caller passes the body with credentials redacted.
+ */
+function messageSnippet(body: string): string {
+  const flat = body.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  if (flat === '') return 'the body is empty';
+  const cut = flat.length > MESSAGE_SNIPPET_CHARS ? `${flat.slice(0, MESSAGE_SNIPPET_CHARS)}...` : flat;
+  return `body starts: ${JSON.stringify(cut)}`;
+}
+
 /**
  * Thrown when a success answer's body is not a jobs page (HTML from a proxy, truncated JSON,
- * wrong types, missing fields) on every attempt. The message names the first bad field.
+ * wrong types, missing fields) on every attempt. The message names the first bad field and quotes
+ * the start of the body (the caller redacts credentials from it first).
  */
 export class MalformedJobsResponseError extends Error {
   readonly status: number;
@@ -181,7 +196,7 @@ export class MalformedJobsResponseError extends Error {
   readonly projectId: string;
   /** What was wrong, e.g. `jobs[3].start_time: expected a time like ..., got "yesterday"`. */
   readonly problem: string;
-  /** The first {@link BODY_SNIPPET_CHARS} characters of the body. */
+  /** The first {@link BODY_SNIPPET_CHARS} characters of the body, credentials redacted by the caller. */
   readonly bodySnippet: string;
   readonly attempts: number;
 
@@ -196,7 +211,7 @@ export class MalformedJobsResponseError extends Error {
   ) {
     super(
       `${site(where)}: HTTP ${where.status} with a malformed body (${attemptsText(where.attempts)}): ` +
-        `${oneLine(where.problem)}; check that the endpoint is a GeminiDB jobs API and not a proxy page (see bodySnippet)`,
+        `${oneLine(where.problem)}; check that the endpoint is a GeminiDB jobs API and not a proxy page (${messageSnippet(where.body)})`,
       options,
     );
     this.name = 'MalformedJobsResponseError';

@@ -344,6 +344,31 @@ describe('createIamPasswordAuthenticator', () => {
   });
 
   it.each([
+    'https://iam.example.test',
+    'https://iam.example.test/',
+    'https://iam.example.test/v3',
+    'https://iam.example.test/v3/auth/tokens',
+    'https://iam.example.test/v3/auth/tokens/',
+  ])('asks IAM at /v3/auth/tokens when HUAWEICLOUD_IAM_ENDPOINT is %s', async (iamEndpoint) => {
+    const urls: string[] = [];
+    const offline: typeof fetch = async (input) => {
+      urls.push(String(input));
+      return new Response('{}', { status: 201, headers: { 'X-Subject-Token': 'tok' } });
+    };
+    const auth = createIamPasswordAuthenticator({
+      username: 'u',
+      password: 'p',
+      domainName: 'd',
+      projectId: PROJECT,
+      region: 'ap-southeast-1',
+      iamEndpoint,
+      fetch: offline,
+    });
+    expect(await tokenOf(auth)).toBe('tok');
+    expect(urls).toEqual(['https://iam.example.test/v3/auth/tokens']);
+  });
+
+  it.each([
     [{ username: '' }, 'IAM password login needs username: set HUAWEICLOUD_USERNAME'],
     [{ password: '' }, 'IAM password login needs password: set HUAWEICLOUD_PASSWORD'],
     [{ domainName: ' ' }, 'IAM password login needs domainName: set HUAWEICLOUD_DOMAIN_NAME'],

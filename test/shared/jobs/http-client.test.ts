@@ -276,6 +276,18 @@ describe('listJobs malformed answers', () => {
       '<html><pre>X-Auth-Token: [redacted]</pre></html>',
     );
     expect(error.message).not.toContain(TOKEN);
+    expect(error.message).toContain('(body starts: "<html><pre>X-Auth-Token: [redacted]</pre></html>")');
+  });
+
+  it('quotes the start of the body in the message, on one line and cut short', async () => {
+    const page = `<html>\n<body>\u001b[2J${'Bad gateway '.repeat(40)}</body></html>`;
+    const server = await serve(text(200, page, { 'content-type': 'text/html' }));
+    const { client } = clientFor(server, { maxAttempts: 1 });
+    const error = await failure(client.listJobs({}));
+    expect(error.message).toMatch(/\(body starts: "<html> <body> \[2JBad gateway [A-Za-z ]+\.\.\."\)$/);
+    expect(error.message).not.toContain('\n');
+    expect(error.message).not.toContain(String.fromCharCode(27));
+    expect(error.message).not.toContain('see bodySnippet');
   });
 
   it('retries a cut-off body and returns the page that follows', async () => {
