@@ -1,16 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditReport, auditEvents } from '../local/audit';
 import { localDynamoClient, startDynalite } from '../local/dynalite';
-import { createWorldHistory, normaliseRawJob } from '../local/history';
 import type { FaultRates } from '../local/simulator/faults';
 import { createRandom, hashSeed } from '../local/simulator/random';
 import { createSimulator, DEFAULT_PROJECT_ID } from '../local/simulator/server';
 import { LOCAL_TABLE_NAME } from '../local/wiring';
-import type { JobEvent } from '../shared/event';
+import type { JobEvent } from '../shared/job-event';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
 import type { Target } from '../shared/target';
+import { type AuditReport, auditEvents } from './oracle/audit';
+import { createWorldHistory, normaliseRawJob } from './oracle/world-history';
 import { type CliRun, cliCommand, SoakRunner, startCli } from './soak-process';
 
 /** The API faults of a soak unless told otherwise: about one request in four goes wrong, one in twelve is slow. */
@@ -94,7 +94,7 @@ const MAX_FINDINGS = 20;
 /**
  * Runs the CLI (`poll --once`) against one simulator again and again, with API faults and hard
  * kills at random moments, then settles the target with clean cycles and holds every published
- * event against what really happened in the simulated world (see `local/audit.ts`).
+ * event against what really happened in the simulated world (see `scripts/oracle/audit.ts`).
  */
 export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const startedMs = Date.now();

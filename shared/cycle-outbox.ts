@@ -1,11 +1,11 @@
+import { buildEvent } from './build-event';
 import { mapLimit } from './concurrency';
 import type { CycleOptions } from './config';
 import type { VersionedState } from './cycle-digest';
 import { CycleError, CycleStep, RecordConflictError } from './cycle-errors';
 import { diffJobs } from './diff';
-import type { JobEvent } from './event';
-import { buildEvent } from './events';
-import type { Publisher } from './publish/publisher';
+import type { JobEvent } from './job-event';
+import { describeError, type Publisher, publishOne } from './publish/publisher';
 import type { Claim, StoredJob, TaskStore } from './store/task-store';
 import type { Target } from './target';
 import type { JobChange, JobState, TransitionType } from './transition';
@@ -253,9 +253,13 @@ async function publishInOrder(
   const done: string[] = [];
   for (const event of events) {
     if (!stillValid()) break;
-    const results = await Promise.allSettled(deps.publishers.map((publisher) => publisher.publish(event)));
+    const results = await Promise.allSettled(
+      deps.publishers.map((publisher) => publishOne(publisher, event)),
+    );
     const failed = results.flatMap((result, index) =>
-      result.status === 'rejected' ? [`${deps.publishers[index]?.name}: ${describe(result.reason)}`] : [],
+      result.status === 'rejected'
+        ? [`${deps.publishers[index]?.name}: ${describeError(result.reason)}`]
+        : [],
     );
     if (failed.length > 0) {
       errors.push(...failed.map((line) => `event ${event.id} (job ${jobId}) to ${line}`));
@@ -264,8 +268,4 @@ async function publishInOrder(
     done.push(event.id);
   }
   return done;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

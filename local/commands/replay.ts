@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import type { JobEvent } from '../../shared/event';
-import type { Publisher } from '../../shared/publish/publisher';
-import type { EventHistory } from '../../shared/store/history';
+import type { JobEvent } from '../../shared/job-event';
+import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
+import type { EventHistory } from '../../shared/store/event-history';
 import type { Target } from '../../shared/target';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../specs';
@@ -147,11 +147,11 @@ export async function runReplay(command: ReplayCommand, io: ReplayIo): Promise<n
     for (const event of events) {
       for (const [index, publisher] of publishers.entries()) {
         try {
-          await publisher.publish(event);
+          await publishOne(publisher, event);
         } catch (error) {
           failed += 1;
           const sink = command.sinks[index];
-          const message = error instanceof Error ? error.message : String(error);
+          const message = describeError(error);
           io.status(
             `error: event ${event.id}: sink ${sink ? describeSink(sink) : publisher.name}: ${message.replace(/\s+/g, ' ')}`,
           );

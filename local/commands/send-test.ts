@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { JobEvent } from '../../shared/event';
-import { EVENT_TYPE_PREFIX } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
+import { EVENT_TYPE_PREFIX } from '../../shared/job-event';
 import { TEST_JOB_NAME } from '../../shared/publish/format';
-import type { Publisher } from '../../shared/publish/publisher';
+import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
 import { eventSource, type Target } from '../../shared/target';
 import { TransitionType } from '../../shared/transition';
 import { parseSinkSpec, type SinkSpec, UsageError } from '../specs';
@@ -148,10 +148,10 @@ export async function runSendTest(command: SendTestCommand, io: SendTestIo): Pro
       const sink = command.sinks[index];
       const name = sink ? describeSink(sink) : publisher.name;
       try {
-        await publisher.publish(event);
+        await publishOne(publisher, event);
       } catch (error) {
         failed += 1;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         io.status(`error: sink ${name}: ${message.replace(/\s+/g, ' ')}`);
       }
     }

@@ -1,10 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { buildEvent } from '../../shared/build-event';
 import { mapLimit } from '../../shared/concurrency';
 import { API_WINDOW_SECONDS, type CycleOptions } from '../../shared/config';
 import { diffJobs } from '../../shared/diff';
-import { buildEvent } from '../../shared/events';
 import type { JobsApi } from '../../shared/jobs/jobs-client';
-import type { Publisher } from '../../shared/publish/publisher';
+import { type Publisher, publishOne } from '../../shared/publish/publisher';
 import { jobSortKey, partitionKey } from '../../shared/store/table';
 import type { Target } from '../../shared/target';
 import type { JobState } from '../../shared/transition';
@@ -69,7 +69,7 @@ export async function naiveCycle(deps: NaiveDeps, target: Target, baseline: bool
     });
     for (const transition of change?.transitions ?? []) {
       const event = buildEvent(target, transition, new Date(nowMs));
-      await Promise.all(deps.publishers.map((publisher) => publisher.publish(event)));
+      await Promise.all(deps.publishers.map((publisher) => publishOne(publisher, event)));
       transitions += 1;
     }
     const state: JobState = change?.next ?? stored ?? { job, progressStep: null, stalledReported: false };

@@ -1,6 +1,6 @@
 import { createTokenAuthenticator } from '../../shared/auth/token';
 import type { CycleOptions } from '../../shared/config';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { createJobsClient } from '../../shared/jobs/http-client';
 import type { JobsApi } from '../../shared/jobs/jobs-client';
 import type { Publisher } from '../../shared/publish/publisher';
@@ -44,8 +44,9 @@ export function memoryPublisher(): Publisher & { readonly events: JobEvent[] } {
   return {
     name: 'bench',
     events,
-    async publish(event) {
-      events.push(event);
+    async publish(batch) {
+      events.push(...batch);
+      return { refused: [] };
     },
   };
 }

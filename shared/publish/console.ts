@@ -1,6 +1,6 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { consoleLine, eventKind } from './format';
-import type { Publisher } from './publisher';
+import { type Publisher, publishEach } from './publisher';
 
 /** Options of {@link createConsolePublisher}. */
 export interface ConsolePublisherOptions {
@@ -29,10 +29,11 @@ export function createConsolePublisher(options: ConsolePublisherOptions = {}): P
     (options.write === undefined && process.stdout.isTTY === true && process.env.NO_COLOR === undefined);
   return {
     name: 'console',
-    async publish(event: JobEvent): Promise<void> {
-      const line = consoleLine(event);
-      const ansi = color ? ANSI_COLOR_BY_KIND[eventKind(event)] : undefined;
-      write(ansi === undefined ? line : `${ansi}${line}${ANSI_RESET}`);
-    },
+    publish: (events, options) =>
+      publishEach(events, options, async (event: JobEvent) => {
+        const line = consoleLine(event);
+        const ansi = color ? ANSI_COLOR_BY_KIND[eventKind(event)] : undefined;
+        write(ansi === undefined ? line : `${ansi}${line}${ANSI_RESET}`);
+      }),
   };
 }

@@ -5,11 +5,14 @@
 export class PublishError extends Error {
   /** The publisher's name (`sns`, `jsonl`, ...), for logs and metrics. */
   readonly sink: string;
+  /** The message without the sink's name in front. */
+  readonly detail: string;
 
-  constructor(sink: string, message: string, options?: { cause?: unknown }) {
-    super(`${sink}: ${message}`, options);
+  constructor(sink: string, detail: string, options?: { cause?: unknown }) {
+    super(`${sink}: ${detail}`, options);
     this.name = 'PublishError';
     this.sink = sink;
+    this.detail = detail;
   }
 }
 

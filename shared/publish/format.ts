@@ -1,5 +1,5 @@
-import type { JobEvent } from '../event';
-import { EVENT_TYPE_PREFIX } from '../event';
+import type { JobEvent } from '../job-event';
+import { EVENT_TYPE_PREFIX } from '../job-event';
 import { instanceConsoleUrl } from '../relay/console-link';
 
 /**

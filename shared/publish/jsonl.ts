@@ -1,8 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { PublishError } from './errors';
-import type { Publisher } from './publisher';
+import { type Publisher, publishEach } from './publisher';
 
 /** Options of {@link createJsonlPublisher}. */
 export interface JsonlPublisherOptions {
@@ -37,8 +37,8 @@ export function createJsonlPublisher(options: JsonlPublisherOptions): Publisher 
 
   return {
     name: 'jsonl',
-    publish(event: JobEvent): Promise<void> {
-      const written = queue.then(() => append(event));
+    publish(events, options) {
+      const written = queue.then(() => publishEach(events, options, append));
       queue = written.catch(() => undefined);
       return written;
     },

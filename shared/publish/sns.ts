@@ -1,9 +1,9 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { PublishError, PublishThrottledError } from './errors';
 import { emailText, subjectLine } from './format';
-import type { Publisher } from './publisher';
+import { type Publisher, publishEach } from './publisher';
 
 /** Options of {@link createSnsPublisher}. */
 export interface SnsPublisherOptions {
@@ -57,8 +57,9 @@ export function snsPublishInput(topicArn: string, event: JobEvent): PublishComma
 
 /**
  * A publisher to an SNS topic, where people subscribe by email or webhook and automation by
- * SQS, Lambda or HTTPS. Throttling becomes {@link PublishThrottledError}, any other failure
- * {@link PublishError}; either way the event stays in the outbox for the next cycle.
+ * SQS, Lambda or HTTPS: one `Publish` per event, in order. A refused event (throttled:
+ * {@link PublishThrottledError}, else {@link PublishError}) stays in the outbox for the next cycle;
+ * the events after it are still sent.
  */
 export function createSnsPublisher(options: SnsPublisherOptions): Publisher {
   const { topicArn } = options;
@@ -66,13 +67,17 @@ export function createSnsPublisher(options: SnsPublisherOptions): Publisher {
   const client = options.client ?? new SNSClient({});
   return {
     name: 'sns',
-    async publish(event: JobEvent): Promise<void> {
-      try {
-        await client.send(new PublishCommand(snsPublishInput(topicArn, event)));
-      } catch (error) {
-        throw toPublishError(error, event, topicArn);
-      }
-    },
+    publish: (events, options) =>
+      publishEach(events, options, async (event, abortSignal) => {
+        try {
+          await client.send(
+            new PublishCommand(snsPublishInput(topicArn, event)),
+            abortSignal ? { abortSignal } : {},
+          );
+        } catch (error) {
+          throw toPublishError(error, event, topicArn);
+        }
+      }),
     async close(): Promise<void> {
       if (ownsClient) client.destroy();
     },

@@ -1,6 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { EVENT_TYPE_PREFIX } from '../event';
+import { EVENT_TYPE_PREFIX } from '../job-event';
 import { TransitionType } from '../transition';
 
 /** Where the relay can deliver: a Slack incoming webhook, a Teams Workflows webhook, or any HTTPS receiver. */

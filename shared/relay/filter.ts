@@ -1,4 +1,4 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { eventKind, isTestEvent } from '../publish/format';
 import type { DestinationFilter } from './destinations';
 

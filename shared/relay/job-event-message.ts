@@ -1,7 +1,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import type { JobEvent } from '../event';
-import { EVENT_TYPE_PREFIX } from '../event';
+import type { JobEvent } from '../job-event';
+import { EVENT_TYPE_PREFIX } from '../job-event';
 import { TransitionType } from '../transition';
 
 const nullableString = z.nullable(z.string());

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import { eventFacts, eventKind, formatTime, headline, isTestEvent, TEST_NOTICE } from '../publish/format';
 import { instanceConsoleUrl } from './console-link';
 

@@ -7,11 +7,11 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { JobEvent } from '../event';
 import { isTerminalStatus } from '../job';
+import type { JobEvent } from '../job-event';
 import { type Target, targetKey } from '../target';
 import { LeaseLostError, StoreTableNotFoundError, StoreThrottledError } from './errors';
-import type { EventHistory, ListEventsOptions } from './history';
+import type { EventHistory, ListEventsOptions } from './event-history';
 import {
   type CursorItem,
   claimOf,

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { EVENT_TYPE_PREFIX, type JobEvent } from '../event';
-import { durationSeconds, eventId } from '../events';
+import { durationSeconds, eventId } from '../build-event';
 import type { Job } from '../job';
+import { EVENT_TYPE_PREFIX, type JobEvent } from '../job-event';
 import { eventSource, type Target } from '../target';
 import { type JobState, TransitionType } from '../transition';
 import type { Claim, Cursor, CursorState, JobDigest, StoredJob } from './task-store';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { minutesAgo, useChaosWorld } from './support/chaos-world';
 import { type CrashPoint, simulatedProcess } from './support/crash';
 import { storeSnapshot, transitionsOf } from './support/snapshot';

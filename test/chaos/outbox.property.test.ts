@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditEvents } from '../../local/audit';
-import { createWorldHistory, normaliseRawJob, sameJob } from '../../local/history';
 import { formatHuaweiTime, type RawJob } from '../../local/simulator/raw-job';
+import { auditEvents } from '../../scripts/oracle/audit';
+import { createWorldHistory, normaliseRawJob, sameJob } from '../../scripts/oracle/world-history';
 import { type CycleReport, pollTarget } from '../../shared/cycle';
 import { CycleError } from '../../shared/cycle-errors';
 import { isTerminalStatus } from '../../shared/job';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CycleDeps, pollTarget } from '../../shared/cycle';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { collectingPublisher } from '../support/collecting-publisher';
 import { minutesAgo, useChaosWorld } from './support/chaos-world';
 import { transitionsOf } from './support/snapshot';

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 
 /** A Lambda context with plenty of time left. */
 export function lambdaContext(remainingMs = 60_000): Context {

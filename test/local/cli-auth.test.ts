@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorAuth } from '../../local/simulator/auth-modes';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { runCli } from '../support/cli';
 
 // Issue 5 end to end: each Huawei auth mode through `poll --once` against a simulator that

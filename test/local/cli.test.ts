@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import { runCli } from '../support/cli';
 import { assertValidEvent } from '../support/event-schema';
 

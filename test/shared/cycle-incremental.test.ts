@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { pollTarget } from '../../shared/cycle';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import type { JobsApi } from '../../shared/jobs/jobs-client';
 import type { TaskStore } from '../../shared/store/task-store';
 import { collectingPublisher } from '../support/collecting-publisher';

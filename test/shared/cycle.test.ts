@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { type CycleDeps, pollTarget } from '../../shared/cycle';
 import { CycleError } from '../../shared/cycle-errors';
-import type { JobEvent } from '../../shared/event';
+import type { JobEvent } from '../../shared/job-event';
 import type { TaskStore } from '../../shared/store/task-store';
 import { collectingPublisher } from '../support/collecting-publisher';
 import { assertValidEvent } from '../support/event-schema';

@@ -1,10 +1,10 @@
-import type { JobEvent } from '../../shared/event';
-import type { Publisher } from '../../shared/publish/publisher';
+import type { JobEvent } from '../../shared/job-event';
+import { type Publisher, publishEach } from '../../shared/publish/publisher';
 
 /** A publisher that keeps what it was given, and fails on demand (a sink that is down). */
 export interface CollectingPublisher extends Publisher {
   readonly events: JobEvent[];
-  /** Make the next `count` publishes fail (default: until `recover`). */
+  /** Make the next `count` events fail (default: until `recover`). */
   failNext(count?: number): void;
   recover(): void;
 }
@@ -22,12 +22,13 @@ export function collectingPublisher(name = 'memory'): CollectingPublisher {
     recover() {
       failures = 0;
     },
-    async publish(event) {
-      if (failures > 0) {
-        failures -= 1;
-        throw new Error(`${name} sink is down`);
-      }
-      events.push(event);
-    },
+    publish: (batch, options) =>
+      publishEach(batch, options, async (event) => {
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error(`${name} sink is down`);
+        }
+        events.push(event);
+      }),
   };
 }

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../../shared/event';
+import type { JobEvent } from '../../../shared/job-event';
 import type { TaskStore } from '../../../shared/store/task-store';
 import type { Target } from '../../../shared/target';
 

@@ -11,7 +11,7 @@ import {
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
 import { UsageError } from '../../../local/specs';
 import { pollTarget } from '../../../shared/cycle';
-import type { JobEvent } from '../../../shared/event';
+import type { JobEvent } from '../../../shared/job-event';
 import type { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
 import { runCli } from '../../support/cli';
 import { collectingPublisher } from '../../support/collecting-publisher';

@@ -10,8 +10,8 @@ describe('createConsolePublisher', () => {
     const publisher = createConsolePublisher({ write: (line) => lines.push(line) });
     const completed = sampleEvent('completed');
     const failed = sampleEvent('failed');
-    await publisher.publish(completed);
-    await publisher.publish(failed);
+    await publisher.publish([completed]);
+    await publisher.publish([failed]);
     expect(publisher.name).toBe('console');
     expect(lines).toEqual([consoleLine(completed), consoleLine(failed)]);
     expect(lines.join('')).not.toContain('\u001b[');
@@ -26,7 +26,7 @@ describe('createConsolePublisher', () => {
     const lines: string[] = [];
     const publisher = createConsolePublisher({ write: (line) => lines.push(line), color: true });
     const event = sampleEvent(type);
-    await publisher.publish(event);
+    await publisher.publish([event]);
     expect(lines).toEqual([`${ansi}${consoleLine(event)}\u001b[0m`]);
   });
 });

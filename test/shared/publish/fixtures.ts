@@ -1,6 +1,6 @@
-import type { JobEvent } from '../../../shared/event';
-import { buildEvent } from '../../../shared/events';
+import { buildEvent } from '../../../shared/build-event';
 import type { Job } from '../../../shared/job';
+import type { JobEvent } from '../../../shared/job-event';
 import type { TransitionType } from '../../../shared/transition';
 
 /** Detection time of every sample event. */

@@ -29,8 +29,8 @@ describe('createJsonlPublisher', () => {
     const publisher = createJsonlPublisher({ path });
     const completed = sampleEvent('completed');
     const failed = sampleEvent('failed');
-    await publisher.publish(completed);
-    await publisher.publish(failed);
+    await publisher.publish([completed]);
+    await publisher.publish([failed]);
     await publisher.close?.();
     const lines = await readLines(path);
     expect(lines.map((line) => JSON.parse(line))).toEqual([completed, failed]);
@@ -41,7 +41,7 @@ describe('createJsonlPublisher', () => {
   it('appends to an existing file without touching what is there', async () => {
     const path = join(dir, 'events.jsonl');
     await writeFile(path, '{"earlier":true}\n');
-    await createJsonlPublisher({ path }).publish(sampleEvent('started'));
+    await createJsonlPublisher({ path }).publish([sampleEvent('started')]);
     const lines = await readLines(path);
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0] ?? '')).toEqual({ earlier: true });
@@ -54,7 +54,7 @@ describe('createJsonlPublisher', () => {
     const events = Array.from({ length: 40 }, (_, i) =>
       sampleEvent('failed', { id: `job-${i}`, fail_reason: `${i}:`.padEnd(20_000, String(i % 10)) }),
     );
-    await Promise.all(events.map((event, i) => (i % 2 === 0 ? first : second).publish(event)));
+    await Promise.all(events.map((event, i) => (i % 2 === 0 ? first : second).publish([event])));
     const parsed = (await readLines(path)).map((line) => JSON.parse(line));
     expect(parsed).toHaveLength(events.length);
     expect(new Set(parsed.map((event) => event.subject))).toEqual(
@@ -65,9 +65,10 @@ describe('createJsonlPublisher', () => {
 
   it('fails with a PublishError naming the sink and the path when the file cannot be written', async () => {
     const path = join(dir, 'is-a-directory');
-    await createJsonlPublisher({ path: join(path, 'x.jsonl') }).publish(sampleEvent('started'));
+    await createJsonlPublisher({ path: join(path, 'x.jsonl') }).publish([sampleEvent('started')]);
     const publisher = createJsonlPublisher({ path });
-    const error = await publisher.publish(sampleEvent('failed')).catch((e: unknown) => e);
+    const { refused } = await publisher.publish([sampleEvent('failed')]);
+    const error = refused[0]?.cause;
     expect(error).toBeInstanceOf(PublishError);
     expect(error).toMatchObject({ sink: 'jsonl', cause: expect.objectContaining({ code: 'EISDIR' }) });
     expect((error as Error).message).toContain(path);
@@ -78,8 +79,8 @@ describe('createJsonlPublisher', () => {
     const publisher = createJsonlPublisher({ path });
     const circular = sampleEvent('started') as unknown as Record<string, unknown>;
     circular.self = circular;
-    await expect(publisher.publish(circular as never)).rejects.toBeInstanceOf(PublishError);
-    await publisher.publish(sampleEvent('completed'));
+    const { refused } = await publisher.publish([circular as never, sampleEvent('completed')]);
+    expect(refused.map((entry) => entry.cause)).toEqual([expect.any(PublishError)]);
     expect(await readLines(path)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PublishError, PublishThrottledError } from '../../../shared/publish/errors';
 import { emailText, SNS_SUBJECT_MAX_CHARS } from '../../../shared/publish/format';
+import { DEADLINE_REASON } from '../../../shared/publish/publisher';
 import { createSnsPublisher } from '../../../shared/publish/sns';
 import { assertValidEvent } from '../../support/event-schema';
 import { sampleEvent } from './fixtures';
@@ -27,9 +28,21 @@ function sentInputs() {
 }
 
 describe('createSnsPublisher', () => {
+  it('sends the events after a refused one, and refuses what the deadline leaves', async () => {
+    const [first, second, third] = [sampleEvent('started'), sampleEvent('failed'), sampleEvent('completed')];
+    snsMock.on(PublishCommand).rejectsOnce(new Error('boom')).resolves({ MessageId: 'm-2' });
+    const publisher = createSnsPublisher({ topicArn: TOPIC_ARN, client });
+    const { refused } = await publisher.publish([first, second]);
+    expect(refused.map((entry) => entry.id)).toEqual([first.id]);
+    expect(sentInputs()).toHaveLength(2);
+    const late = await publisher.publish([third], { deadlineMs: Date.now() - 1 });
+    expect(late.refused).toEqual([{ id: third.id, reason: DEADLINE_REASON }]);
+    expect(sentInputs()).toHaveLength(2);
+  });
+
   it('publishes the event as a JSON-structured message with filterable attributes', async () => {
     const event = sampleEvent('failed');
-    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish(event);
+    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([event]);
     expect(sentInputs()).toEqual([
       {
         TopicArn: TOPIC_ARN,
@@ -52,7 +65,7 @@ describe('createSnsPublisher', () => {
 
   it('sends the exact event as the default message', async () => {
     const event = sampleEvent('completed');
-    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish(event);
+    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([event]);
     const message = JSON.parse(sentInputs()[0]?.Message ?? '{}');
     const delivered = JSON.parse(message.default);
     expect(delivered).toEqual(event);
@@ -62,7 +75,7 @@ describe('createSnsPublisher', () => {
 
   it('leaves out attributes that would be empty: previous_status of a new job, a nameless instance', async () => {
     const event = sampleEvent('completed', { instance: { id: 'inst-1', name: '' } }, null);
-    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish(event);
+    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([event]);
     const attributes = sentInputs()[0]?.MessageAttributes ?? {};
     expect(Object.keys(attributes).sort()).toEqual(
       ['instance_id', 'job_name', 'project_id', 'region', 'status', 'type'].sort(),
@@ -71,7 +84,7 @@ describe('createSnsPublisher', () => {
 
   it('groups by job id and deduplicates by event id on a FIFO topic', async () => {
     const event = sampleEvent('started');
-    await createSnsPublisher({ topicArn: FIFO_TOPIC_ARN, client }).publish(event);
+    await createSnsPublisher({ topicArn: FIFO_TOPIC_ARN, client }).publish([event]);
     expect(sentInputs()[0]).toMatchObject({
       TopicArn: FIFO_TOPIC_ARN,
       MessageGroupId: 'job-1',
@@ -80,14 +93,14 @@ describe('createSnsPublisher', () => {
   });
 
   it('sets no FIFO fields on a standard topic', async () => {
-    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish(sampleEvent('started'));
+    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([sampleEvent('started')]);
     expect(sentInputs()[0]).not.toHaveProperty('MessageGroupId');
     expect(sentInputs()[0]).not.toHaveProperty('MessageDeduplicationId');
   });
 
   it(`cuts the subject to ${SNS_SUBJECT_MAX_CHARS} characters`, async () => {
     const event = sampleEvent('failed', { name: 'RestoreInstanceToPointInTime'.repeat(6) });
-    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish(event);
+    await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([event]);
     const subject = sentInputs()[0]?.Subject ?? '';
     expect(subject).toHaveLength(SNS_SUBJECT_MAX_CHARS);
     expect(subject.endsWith('...')).toBe(true);
@@ -110,13 +123,14 @@ describe('createSnsPublisher', () => {
     const cause = makeError();
     snsMock.on(PublishCommand).rejects(cause);
     const event = sampleEvent('failed');
-    const error = await createSnsPublisher({ topicArn: TOPIC_ARN, client })
-      .publish(event)
-      .catch((e: unknown) => e);
+    const { refused } = await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([event]);
+    expect(refused).toHaveLength(1);
+    const error = refused[0]?.cause;
     expect(error).toBeInstanceOf(PublishThrottledError);
     expect(error).toBeInstanceOf(PublishError);
     expect(error).toMatchObject({ sink: 'sns', cause });
-    expect((error as Error).message).toContain(event.id);
+    expect(refused[0]?.id).toBe(event.id);
+    expect(refused[0]?.reason).toMatch(new RegExp(`^throttled publishing event ${event.id} to `));
   });
 
   it('maps any other failure to PublishError with the cause', async () => {
@@ -127,9 +141,11 @@ describe('createSnsPublisher', () => {
       $metadata: { httpStatusCode: 403 },
     });
     snsMock.on(PublishCommand).rejects(cause);
-    const error = await createSnsPublisher({ topicArn: TOPIC_ARN, client })
-      .publish(sampleEvent('failed'))
-      .catch((e: unknown) => e);
+    const { refused } = await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([
+      sampleEvent('failed'),
+    ]);
+    const error = refused[0]?.cause;
+    expect(refused[0]?.reason).toBe((error as PublishError).detail);
     expect(error).toBeInstanceOf(PublishError);
     expect(error).not.toBeInstanceOf(PublishThrottledError);
     expect(error).toMatchObject({ name: 'PublishError', sink: 'sns', cause });

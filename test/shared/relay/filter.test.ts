@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/event';
+import type { JobEvent } from '../../../shared/job-event';
 import type { DestinationFilter } from '../../../shared/relay/destinations';
 import { matchesFilter } from '../../../shared/relay/filter';
 import { sampleEvent } from '../publish/fixtures';

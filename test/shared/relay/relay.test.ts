@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/event';
+import type { JobEvent } from '../../../shared/job-event';
 import { DestinationHttpError } from '../../../shared/relay/deliver';
 import {
   type DestinationConfigInput,

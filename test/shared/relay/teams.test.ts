@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/event';
+import type { JobEvent } from '../../../shared/job-event';
 import { instanceConsoleUrl } from '../../../shared/relay/console-link';
 import { ADAPTIVE_CARD_CONTENT_TYPE, teamsMessage } from '../../../shared/relay/teams';
 import type { TransitionType } from '../../../shared/transition';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/event';
-import { EVENT_SCHEMA_VERSION } from '../../../shared/event';
-import { buildEvent } from '../../../shared/events';
+import { buildEvent } from '../../../shared/build-event';
+import type { JobEvent } from '../../../shared/job-event';
+import { EVENT_SCHEMA_VERSION } from '../../../shared/job-event';
 import { assertValidEvent, jobEventSchema, validateEvent } from '../../support/event-schema';
 
 function validEvent(): JobEvent {

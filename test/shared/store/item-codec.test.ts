@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../../shared/event';
-import { buildEvent } from '../../../shared/events';
+import { buildEvent } from '../../../shared/build-event';
 import type { Job } from '../../../shared/job';
+import type { JobEvent } from '../../../shared/job-event';
 import { decodeEntry, encodeEntry, toCursor } from '../../../shared/store/item-codec';
 import type { Target } from '../../../shared/target';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { JobEvent } from './event';
-import { EVENT_TYPE_PREFIX } from './event';
 import type { Job } from './job';
 import { isTerminalStatus } from './job';
+import type { JobEvent } from './job-event';
+import { EVENT_TYPE_PREFIX } from './job-event';
 import type { Target } from './target';
 import { eventSource } from './target';
 import type { Transition, TransitionType } from './transition';

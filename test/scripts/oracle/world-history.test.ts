@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createWorldHistory, normaliseRawJob, UnreadableSimulatedJobError } from '../../local/history';
-import type { RawJob } from '../../local/simulator/raw-job';
+import type { RawJob } from '../../../local/simulator/raw-job';
+import {
+  createWorldHistory,
+  normaliseRawJob,
+  UnreadableSimulatedJobError,
+} from '../../../scripts/oracle/world-history';
 
 const raw = (patch: Partial<RawJob> = {}): RawJob => ({
   id: 'job-1',

@@ -1,8 +1,8 @@
-import { EVENT_TYPE_PREFIX, type JobEvent } from '../shared/event';
-import { eventId } from '../shared/events';
-import { isTerminalStatus, type Job, JobStatus } from '../shared/job';
-import { TransitionType } from '../shared/transition';
-import { type ObservedState, sameJob, type WorldHistory } from './history';
+import { eventId } from '../../shared/build-event';
+import { isTerminalStatus, type Job, JobStatus } from '../../shared/job';
+import { EVENT_TYPE_PREFIX, type JobEvent } from '../../shared/job-event';
+import { TransitionType } from '../../shared/transition';
+import { type ObservedState, sameJob, type WorldHistory } from './world-history';
 
 /** What to hold the published events against. */
 export interface AuditInput {

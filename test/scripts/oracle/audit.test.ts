@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditInput, auditEvents } from '../../local/audit';
-import { createWorldHistory, normaliseRawJob } from '../../local/history';
-import type { RawJob } from '../../local/simulator/raw-job';
-import type { JobEvent } from '../../shared/event';
-import { buildEvent } from '../../shared/events';
-import type { TransitionType } from '../../shared/transition';
+import type { RawJob } from '../../../local/simulator/raw-job';
+import { type AuditInput, auditEvents } from '../../../scripts/oracle/audit';
+import { createWorldHistory, normaliseRawJob } from '../../../scripts/oracle/world-history';
+import { buildEvent } from '../../../shared/build-event';
+import type { JobEvent } from '../../../shared/job-event';
+import type { TransitionType } from '../../../shared/transition';
 
 const target = { region: 'ap-southeast-1', projectId: 'p1' };
 const running: RawJob = {

@@ -1,6 +1,6 @@
-import type { Job } from '../shared/job';
-import { parseJobsBody } from '../shared/jobs/response';
-import type { RawJob } from './simulator/raw-job';
+import type { RawJob } from '../../local/simulator/raw-job';
+import type { Job } from '../../shared/job';
+import { parseJobsBody } from '../../shared/jobs/response';
 
 /** One state a job really had, as the watcher would read it, and when it was first observed. */
 export interface ObservedState {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../shared/event';
-import type { EventIdParts } from '../../shared/events';
-import { buildEvent, durationSeconds, eventId, transitionsToEvents } from '../../shared/events';
+import type { EventIdParts } from '../../shared/build-event';
+import { buildEvent, durationSeconds, eventId, transitionsToEvents } from '../../shared/build-event';
 import type { Job } from '../../shared/job';
+import type { JobEvent } from '../../shared/job-event';
 import type { Target } from '../../shared/target';
 import type { Transition } from '../../shared/transition';
 import { assertValidEvent } from '../support/event-schema';

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../event';
+import type { JobEvent } from '../job-event';
 import type { Target } from '../target';
 
 /** Which recorded events to list. */

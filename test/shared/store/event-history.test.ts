@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
+import { buildEvent } from '../../../shared/build-event';
 import { pollTarget } from '../../../shared/cycle';
-import type { JobEvent } from '../../../shared/event';
-import { buildEvent } from '../../../shared/events';
 import type { Job } from '../../../shared/job';
+import type { JobEvent } from '../../../shared/job-event';
 import { decodeHistory, encodeHistory, encodePending, sortEvents } from '../../../shared/store/item-codec';
 import type { Target } from '../../../shared/target';
 import type { JobState, Transition } from '../../../shared/transition';
