@@ -4,11 +4,12 @@ import { DUMMY_AWS_ENV } from './index';
 import { deliveredMessage, type SnsStandIn, startSnsStandIn } from './sns';
 
 const TOPIC = 'arn:aws:sns:ap-southeast-1:123456789012:jobs';
+const FIFO_TOPIC = `${TOPIC}.fifo`;
 let sns: SnsStandIn;
 let client: SNSClient;
 
 beforeAll(async () => {
-  sns = await startSnsStandIn({ topicArns: [TOPIC] });
+  sns = await startSnsStandIn({ topicArns: [TOPIC, FIFO_TOPIC] });
 });
 afterAll(() => sns.close());
 beforeEach(() => {
@@ -105,6 +106,12 @@ describe('startSnsStandIn', () => {
       { TopicArn: TOPIC, Message: 'x', Subject: 'a\nb' },
       'InvalidParameterException',
       /Subject/,
+    ],
+    [
+      'a FIFO message without a group id',
+      { TopicArn: FIFO_TOPIC, Message: 'x' },
+      'InvalidParameterException',
+      /MessageGroupId/,
     ],
   ])('refuses %s as SNS does, recording nothing', async (_case, input, name, message) => {
     const before = sns.published.length;

@@ -60,7 +60,7 @@ export function deliveredMessage(message: PublishedMessage, protocol = 'default'
 /**
  * Starts a local SNS that speaks awsQuery (the protocol of `@aws-sdk/client-sns`), checks what SNS
  * checks about a message (size, JSON structure with a `default` entry, non-empty attribute values,
- * at most 10 attributes, subject length), and records what it accepted.
+ * at most 10 attributes, subject length, a group id on a FIFO topic), and records what it accepted.
  */
 export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<SnsStandIn> {
   const protocol = queryProtocol({
@@ -154,6 +154,9 @@ function check(
     throw new AwsStandInError({ status: 404, code: 'NotFound', message: 'Topic does not exist' });
   }
   if (message.Message === '') throw invalid('Empty message');
+  if (target.endsWith('.fifo') && message.MessageGroupId === undefined) {
+    throw invalid('The MessageGroupId parameter is required for FIFO topics');
+  }
   if (Buffer.byteLength(message.Message) > MAX_MESSAGE_BYTES) throw invalid('Message too long');
   if (message.MessageStructure !== undefined) {
     if (message.MessageStructure !== 'json') throw invalid('MessageStructure');
