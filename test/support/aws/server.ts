@@ -144,11 +144,15 @@ export async function startStandIn(spec: StandInSpec): Promise<StandIn> {
     }
     const [, accessKeyId = '', , region = '', service] = scope;
     if (service !== spec.signingName) {
-      return refuse({
+      const error = {
         status: 403,
         code: 'SignatureDoesNotMatch',
         message: `Credential should be scoped to correct service: '${spec.signingName}'.`,
-      });
+      };
+      return {
+        answer: spec.protocol.error(error),
+        call: { operation: undefined, status: 403, errorCode: error.code, signed: true, region, accessKeyId },
+      };
     }
     const request: AwsRequest = {
       method: incoming.method ?? '',
