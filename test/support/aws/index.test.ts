@@ -53,4 +53,18 @@ describe('startAwsStandIns', () => {
       accessKeyId: DUMMY_AWS_ENV.AWS_ACCESS_KEY_ID,
     });
   });
+
+  it('refuses a request signed for another service (a client pointed at the wrong stand-in)', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_SNS', aws.secretsManager.url);
+    const sns = new SNSClient({ maxAttempts: 1 });
+    await expect(
+      sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:ap-southeast-1:123456789012:t', Message: 'm' })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    sns.destroy();
+    expect(aws.secretsManager.calls.at(-1)).toMatchObject({
+      status: 403,
+      errorCode: 'SignatureDoesNotMatch',
+      signed: true,
+    });
+  });
 });
