@@ -70,7 +70,8 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
   return error as Error;
 }
 
-describe('createRelayHandler (the delivery loop itself: test/shared/relay/deliver-records.test.ts)', () => {
+// The delivery loop itself is tested in test/shared/relay/deliver-records.test.ts; here, the wiring.
+describe('createRelayHandler', () => {
   it('delivers an SNS event to every destination and counts each', async () => {
     const event = sampleEvent('failed');
     const summary: RelaySummary = await handler()(snsEvent([event]), lambdaContext());
