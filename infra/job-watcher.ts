@@ -101,7 +101,7 @@ export interface JobWatcherProps {
    */
   readonly announceBaseline?: boolean;
   /**
-   * Seconds a cycle's claim on the events it publishes lasts; at least the function timeout.
+   * Longest seconds a cycle holds its target's lease; a lease also ends 10 s after the invocation's deadline.
    * @default 120
    */
   readonly leaseSeconds?: number;

@@ -40,8 +40,8 @@ poll
   --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
   --stalled-after NAME=SECONDS
                          emit "stalled" once when a job named NAME runs longer (NAME * for any job; repeatable)
-  --lease-seconds N      seconds a cycle's claim on the events it publishes lasts; a crashed cycle's
-                         events are published by a later cycle after it (default 120)
+  --lease-seconds N      longest a cycle holds its target's lease; a crashed cycle's work is
+                         finished by the first cycle after it (default 120)
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)
   --quiet                no per-cycle status lines (without it every cycle prints one on stderr; an idle
