@@ -1,5 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createConsolePublisher } from '../shared/publish/console';
+import { createEventBridgePublisher } from '../shared/publish/eventbridge';
 import { createJsonlPublisher } from '../shared/publish/jsonl';
 import type { Publisher } from '../shared/publish/publisher';
 import { createSnsPublisher } from '../shared/publish/sns';
@@ -49,6 +50,8 @@ export function openSinks(
     if (spec.kind === 'jsonl') return createJsonlPublisher({ path: spec.path });
     if (spec.kind === 'sns')
       return createSnsPublisher({ topicArn: spec.topicArn, client: new SNSClient({}) });
+    // Its own client, in the region of a bus ARN; `close` destroys it.
+    if (spec.kind === 'eventbridge') return createEventBridgePublisher({ eventBus: spec.eventBus });
     return createConsolePublisher(options);
   });
 }
@@ -59,5 +62,7 @@ export function describeSink(spec: SinkSpec): string {
     ? 'console'
     : spec.kind === 'jsonl'
       ? `jsonl ${spec.path}`
-      : `sns ${spec.topicArn}`;
+      : spec.kind === 'eventbridge'
+        ? `eventbridge ${spec.eventBus}`
+        : `sns ${spec.topicArn}`;
 }
