@@ -5,6 +5,12 @@
  * typo is caught where it is written, not at the first `PutEvents`.
  */
 
+/**
+ * `Source` of every entry the watcher puts: what EventBridge rules and the archive match on
+ * (`"source": ["geminidb-job-watcher"]`).
+ */
+export const EVENTBRIDGE_SOURCE = 'geminidb-job-watcher';
+
 /** The `EventBusName` pattern of the EventBridge API reference (`PutEventsRequestEntry`). */
 const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
 const BUS_ARN =

@@ -6,11 +6,10 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { JobEvent } from '../job-event';
 import { PublishError, PublishThrottledError } from './errors';
-import { parseEventBus } from './event-bus';
+import { EVENTBRIDGE_SOURCE, parseEventBus } from './event-bus';
 import { DEADLINE_REASON, type Publisher, type RefusedEvent } from './publisher';
 
-/** `Source` of every entry: what EventBridge rules match on (`"source": ["geminidb-job-watcher"]`). */
-export const EVENTBRIDGE_SOURCE = 'geminidb-job-watcher';
+export { EVENTBRIDGE_SOURCE };
 
 /** Entries one `PutEvents` request takes (EventBridge API reference, `PutEvents`). */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
