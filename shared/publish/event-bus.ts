@@ -1,8 +1,9 @@
 /**
- * Names of EventBridge event buses, as `PutEvents` takes them in `EventBusName`: a bus name
- * (`default`, `geminidb-jobs`) or a bus ARN (`arn:aws:events:eu-west-1:123456789012:event-bus/x`).
- * One rule for the CLI (`--sink eventbridge:BUS`), the poll function and the CDK config, so a
- * typo is caught where it is written, not at the first `PutEvents`.
+ * What the watcher's EventBridge side agrees on, free of the SDK so the CDK app can import it: the
+ * `Source` of the entries, and event bus names as `PutEvents` takes them in `EventBusName` (a bus
+ * name such as `default` or `geminidb-jobs`, or a bus ARN). One rule for the CLI
+ * (`--sink eventbridge:BUS`), the poll function and the CDK config, so a typo is caught where it is
+ * written, not at the first `PutEvents`.
  */
 
 /**
