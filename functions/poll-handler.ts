@@ -6,15 +6,22 @@ import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
 import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
 import type { LambdaSettings } from '../shared/config';
+import { targetDimension } from '../shared/contract';
+import type { PollAllResult } from '../shared/cycle/poll-all';
 import type { JobsApi } from '../shared/jobs/jobs-client';
-import type { PollAllResult } from '../shared/poll-all';
+import { skippedRecordLine } from '../shared/jobs/response';
 import type { Publisher } from '../shared/publish/publisher';
 import type { TaskStore } from '../shared/store/task-store';
 import type { Target } from '../shared/target';
 import type { TransitionType } from '../shared/transition';
-import { targetDimension } from './contract';
 import { recordPollMetrics } from './poll-metrics';
 import { batchItemFailures, targetsForEvent } from './poll-targets';
+
+/**
+ * A cycle must be done this long before the invocation times out: its last writes (marks, the
+ * cursor) land in that time, and a cycle cut there leaves state the next one finishes.
+ */
+export const CYCLE_END_MARGIN_MS = 3_000;
 
 /** Everything the poll handler runs with; built once per container from the environment. */
 export interface PollHandlerDeps {
@@ -86,12 +93,14 @@ export function createPollHandler(deps: PollHandlerDeps) {
     // Every target once; then, while some have running jobs, those again every fastPollSeconds
     // until shortly before the next scheduled invocation (adaptive polling).
     const startedMs = (deps.now ?? Date.now)();
+    const remainingMs = context.getRemainingTimeInMillis();
     const result = await pollUntil(
       {
         store: deps.store,
         publishers: deps.publishers,
         options,
         apiFor: deps.apiFor,
+        deadlineMs: startedMs + remainingMs - CYCLE_END_MARGIN_MS,
         ...(deps.now ? { now: deps.now } : {}),
       },
       targets,
@@ -101,17 +110,28 @@ export function createPollHandler(deps: PollHandlerDeps) {
         untilMs: pollDeadlineMs({
           startedMs,
           scheduleSeconds: settings.scheduleSeconds,
-          remainingMs: context.getRemainingTimeInMillis() - deps.minRemainingMs,
+          remainingMs: remainingMs - deps.minRemainingMs,
         }),
-        shouldStart: () => context.getRemainingTimeInMillis() > deps.minRemainingMs,
+        // A target starts only with minRemainingMs of its cycle's time left.
+        shouldStart: () => context.getRemainingTimeInMillis() - CYCLE_END_MARGIN_MS > deps.minRemainingMs,
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
       },
     );
     recordPollMetrics(metrics, result);
     const summary = summarize(targets.length, result);
     for (const report of result.reports) {
-      const { target, publishErrors, ...rest } = report;
-      const line = { target: targetDimension(target), ...rest, publishErrors: publishErrors.length };
+      const { target, publishErrors, jobErrors, skippedRecords, ...rest } = report;
+      const where = targetDimension(target);
+      const line = {
+        target: where,
+        ...rest,
+        publishErrors: publishErrors.length,
+        jobErrors: jobErrors.length,
+        skippedRecords: skippedRecords.length,
+      };
+      for (const record of skippedRecords) logger.warn(skippedRecordLine(where, record));
+      for (const error of jobErrors)
+        logger.error('job not recorded or marked: retried next cycle', { target: where, error });
       if (publishErrors.length > 0)
         logger.warn('cycle left events unpublished', { ...line, errors: publishErrors });
       else if (report.outcome === 'idle') logger.debug('cycle', line);

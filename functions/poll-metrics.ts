@@ -1,6 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { PollAllResult } from '../shared/poll-all';
-import { MetricDimension, MetricName, targetDimension } from './contract';
+import { MetricDimension, MetricName, targetDimension } from '../shared/contract';
+import type { PollAllResult } from '../shared/cycle/poll-all';
 
 type Entry = readonly [MetricName, (typeof MetricUnit)[keyof typeof MetricUnit], number];
 
@@ -17,6 +17,8 @@ export function recordPollMetrics(metrics: Metrics, result: PollAllResult): void
       [MetricName.ApiRequests, MetricUnit.Count, report.apiRequests],
       [MetricName.PendingEvents, MetricUnit.Count, report.pendingLeft],
       [MetricName.PublishFailures, MetricUnit.Count, report.publishErrors.length],
+      [MetricName.SkippedRecords, MetricUnit.Count, report.skippedRecords.length],
+      [MetricName.RecordFailures, MetricUnit.Count, report.jobErrors.length],
       [MetricName.TargetFailed, MetricUnit.Count, 0],
     ]);
   }
@@ -37,10 +39,22 @@ export function recordPollMetrics(metrics: Metrics, result: PollAllResult): void
         [MetricName.Transitions, MetricUnit.Count, count],
       ]);
   }
-  const publishFailures = result.reports.reduce((sum, report) => sum + report.publishErrors.length, 0);
+  const sum = (count: (report: PollAllResult['reports'][number]) => number) =>
+    result.reports.reduce((total, report) => total + count(report), 0);
+  const publishFailures = sum((report) => report.publishErrors.length);
   metrics.addMetric(MetricName.CycleSucceeded, MetricUnit.Count, result.reports.length);
   metrics.addMetric(MetricName.TargetFailed, MetricUnit.Count, result.failures.length);
   metrics.addMetric(MetricName.PublishFailures, MetricUnit.Count, publishFailures);
+  metrics.addMetric(
+    MetricName.SkippedRecords,
+    MetricUnit.Count,
+    sum((report) => report.skippedRecords.length),
+  );
+  metrics.addMetric(
+    MetricName.RecordFailures,
+    MetricUnit.Count,
+    sum((report) => report.jobErrors.length),
+  );
 }
 
 /** Emits metrics sharing extra dimensions as one EMF record (EMF has one dimension set per record). */

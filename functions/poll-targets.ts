@@ -1,17 +1,9 @@
 import type { SQSBatchItemFailure, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
-import { ENV, targetSchema } from '../shared/config';
-import type { PollAllResult } from '../shared/poll-all';
+import * as z from 'zod/mini';
+import { ENV, englishMessage, targetSchema } from '../shared/config';
+import { LAMBDA_ENV, targetDimension } from '../shared/contract';
+import type { PollAllResult } from '../shared/cycle/poll-all';
 import { defaultEndpoint, type Target } from '../shared/target';
-import { LAMBDA_ENV, targetDimension } from './contract';
-
-/**
- * What a scheduled invocation's event and a fan-out message carry: the targets to poll. The stack
- * puts them in the schedule's input (up to 256 KB) instead of the 4 KB Lambda environment.
- */
-export interface TargetsPayload {
-  readonly targets: readonly Target[];
-}
 
 /** Where an invocation's targets may come from besides its event. */
 export interface TargetSources {
@@ -44,7 +36,7 @@ export class NoTargetsError extends Error {
 }
 
 const payloadSchema = z.object({
-  targets: z.array(targetSchema).min(1, 'needs at least one target'),
+  targets: z.array(targetSchema).check(z.minLength(1, 'needs at least one target')),
 });
 
 /**
@@ -121,7 +113,7 @@ function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTar
 
 /** The payload's targets, or what is wrong with it, naming the field (`targets[1].region: ...`). */
 function parsePayload(payload: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
-  const result = payloadSchema.safeParse(payload);
+  const result = payloadSchema.safeParse(payload, { error: englishMessage });
   if (!result.success) {
     return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
   }

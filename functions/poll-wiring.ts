@@ -6,7 +6,9 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
+import { awsClientConfig } from '../shared/aws-client-config';
 import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { EVENT_BUS_HINT, parseEventBus } from '../shared/publish/event-bus';
@@ -14,7 +16,6 @@ import { createEventBridgePublisher } from '../shared/publish/eventbridge';
 import { createSnsPublisher } from '../shared/publish/sns';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
 import { type Target, targetEndpoint, targetKey } from '../shared/target';
-import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from './contract';
 import type { PollHandlerDeps } from './poll-handler';
 
 /** Seconds a warm container reuses the credentials secret before reading it again. */
@@ -56,7 +57,7 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
   const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
   const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
   const secrets = new SecretsProvider(
-    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : {},
+    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : { clientConfig: awsClientConfig() },
   );
   return {
     settings,

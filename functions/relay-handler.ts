@@ -4,12 +4,12 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { DEFAULT_RESERVE_MS, RELAY_DESTINATION_DIMENSION, RelayMetricName } from '../shared/relay/contract';
 import type { DeliveryOptions } from '../shared/relay/deliver';
 import { type DestinationConfig, destinationSecrets, type RelaySecret } from '../shared/relay/destinations';
 import { NotAJobEventError, parseJobEventMessage } from '../shared/relay/job-event-message';
 import { type DestinationOutcome, relayEvent } from '../shared/relay/relay';
 import { SnsMessageType, snsEventMessages } from '../shared/relay/sns-envelope';
-import { DEFAULT_RESERVE_MS, RELAY_DESTINATION_DIMENSION, RelayMetricName } from './relay-contract';
 
 /** Everything the relay handler runs with; built once per container from the environment. */
 export interface RelayHandlerDeps {

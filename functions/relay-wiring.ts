@@ -2,14 +2,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../shared/aws-client-config';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
+import { RELAY_ENV } from '../shared/relay/contract';
 import {
   parseDestinations,
   parseRelaySecret,
   RelayConfigError,
   type RelaySecret,
 } from '../shared/relay/destinations';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './contract';
-import { RELAY_ENV } from './relay-contract';
 import type { RelayHandlerDeps } from './relay-handler';
 
 /** Seconds a warm container reuses the relay secret before reading it again. */
@@ -46,7 +47,7 @@ export function relayDepsFromEnv(env: Env, clients: RelayClients = {}): RelayHan
   const secretId = required(env, RELAY_ENV.secretId);
   const maxAgeSeconds = maxAge(env);
   const secrets = new SecretsProvider(
-    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : {},
+    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : { clientConfig: awsClientConfig() },
   );
   return {
     destinations,

@@ -1,27 +1,46 @@
 import { ConfigError } from '../shared/config';
-import { bundleSizes, formatBytes } from './bundle-report';
-import { CONFIG_CONTEXT_KEY, chooseConfigFile, loadWatcherConfig } from './config';
-import { createWatcherApp } from './watcher-app';
+import {
+  CONFIG_CONTEXT_KEY,
+  chooseConfigFile,
+  DEFAULT_CONFIG_FILE,
+  EXAMPLE_CONFIG_FILE,
+  EXAMPLE_OUTDIR,
+  isRunByCdkCli,
+  loadWatcherConfig,
+  PREVIEW_EXAMPLE_FLAG,
+} from './config';
+
+/** Said before and after a synth of the shipped example, so it cannot be missed in the bundler output. */
+const EXAMPLE_NOTICE =
+  `PREVIEW of the shipped example ${EXAMPLE_CONFIG_FILE} (there is no ${DEFAULT_CONFIG_FILE}): its project, ` +
+  `emails and webhook are placeholders. Nothing is deployed, and npx cdk deploy refuses to run without a config. ` +
+  `To deploy: cp ${EXAMPLE_CONFIG_FILE} ${DEFAULT_CONFIG_FILE}, edit it, npx cdk deploy.`;
 
 /**
- * The CDK app entry (`cdk.json` runs it; `npm run synth` runs it directly, offline and without
- * credentials). Context comes from the CDK CLI, or from `-c key=value` arguments when run directly.
+ * The CDK app entry (`cdk.json` runs it for every CDK CLI command; `npm run synth` runs it directly,
+ * offline and without credentials, with {@link PREVIEW_EXAMPLE_FLAG}). Context comes from the CDK
+ * CLI, or from `-c key=value` arguments when run directly.
  */
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const context = contextFromArgs(argv);
   const fromCli = JSON.parse(process.env.CDK_CONTEXT_JSON ?? '{}') as Record<string, unknown>;
   const configPath = (context[CONFIG_CONTEXT_KEY] ?? fromCli[CONFIG_CONTEXT_KEY]) as string | undefined;
-  const choice = chooseConfigFile(configPath);
+  const choice = chooseConfigFile(configPath, {
+    previewExample: argv.includes(PREVIEW_EXAMPLE_FLAG),
+    runByCdkCli: isRunByCdkCli(process.env),
+  });
+  if (choice.isExample) console.error(EXAMPLE_NOTICE);
   const config = loadWatcherConfig(choice.path);
-  console.error(
-    choice.isExample
-      ? `Config: ${choice.path} (the shipped example: copy it to watcher.config.json and edit it before deploying)`
-      : `Config: ${choice.path}`,
-  );
+  console.error(`Config: ${choice.path}`);
+  // Loaded only now: a missing or broken config fails at once, without loading CDK.
+  const [{ createWatcherApp }, { bundleSizes, formatBytes }] = await Promise.all([
+    import('./watcher-app'),
+    import('./bundle-report'),
+  ]);
   const { app, stack } = createWatcherApp({
     config,
     context,
-    outdir: process.env.CDK_OUTDIR ?? 'cdk.out',
+    outdir: choice.isExample ? EXAMPLE_OUTDIR : (process.env.CDK_OUTDIR ?? 'cdk.out'),
   });
   const assembly = app.synth();
   console.error(`Template: ${assembly.getStackArtifact(stack.artifactId).templateFullPath}`);
@@ -30,6 +49,7 @@ function main(argv: readonly string[]): void {
       `Poll function bundle: ${formatBytes(size.codeBytes)} (${formatBytes(size.gzipBytes)} gzipped, source map ${formatBytes(size.sourceMapBytes)}) in ${size.asset}`,
     );
   }
+  if (choice.isExample) console.error(EXAMPLE_NOTICE);
 }
 
 /** `-c key=value` / `--context key=value` pairs, as the CDK CLI takes them. */
@@ -46,7 +66,7 @@ function contextFromArgs(argv: readonly string[]): Record<string, string> {
 }
 
 try {
-  main(process.argv.slice(2));
+  await main(process.argv.slice(2));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

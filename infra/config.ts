@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, watcherSettingsSchema } from '../shared/config';
+import * as zm from 'zod/mini';
+import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
 import { eventBridgeConfigSchema } from './eventbridge-config';
-import { stripJsonComments } from './jsonc';
+import { parseJsonc } from './jsonc';
 
 /** The config file `npm run synth` reads when no `-c config=...` is given. */
 export const DEFAULT_CONFIG_FILE = 'watcher.config.json';
@@ -101,9 +102,12 @@ export const relayConfigSchema = z.strictObject({
 
 /**
  * The deployment's configuration file: the watcher settings shared with the CLI (targets, diff
- * options, lease, page size, concurrency) plus what only a deployment has.
+ * options, lease, page size, concurrency) plus what only a deployment has. The shared settings are a
+ * `zod/mini` schema (it is bundled into the Lambda), so they are composed with mini's `omit` and
+ * `extend`; the fields only a deployment has use classic zod (never bundled). Both build on the same
+ * zod core, so they nest either way.
  */
-export const watcherConfigSchema = watcherSettingsSchema.omit({ scheduleSeconds: true }).extend({
+export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { scheduleSeconds: true }), {
   /** Editor hint, ignored. */
   $schema: z.string().optional(),
   pageSize: z
@@ -154,7 +158,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
   const result = watcherConfigSchema.safeParse(raw, {
     error: (issue) =>
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue),
   });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
@@ -177,9 +181,9 @@ export function loadWatcherConfig(path: string): WatcherConfig {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(stripJsonComments(text));
+    raw = parseJsonc(text, source);
   } catch (error) {
-    throw new ConfigError(`${source}: is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new ConfigError((error as Error).message, { cause: error });
   }
   return parseWatcherConfig(raw, source);
 }
@@ -187,16 +191,56 @@ export function loadWatcherConfig(path: string): WatcherConfig {
 /** Which file a synth reads, and why. */
 export interface ConfigChoice {
   readonly path: string;
-  /** True when the shipped example stands in for a missing `watcher.config.json`. */
+  /** True when the shipped example stands in for a missing `watcher.config.json` (`npm run synth` only). */
   readonly isExample: boolean;
 }
 
 /**
- * The config file to use: the one named by context (must exist), else `watcher.config.json`, else the
- * shipped example so a fresh clone synthesizes.
+ * The flag `npm run synth` passes (and nothing else does): without a config file, synthesize the
+ * shipped example for a look instead of failing.
  */
-export function chooseConfigFile(contextPath: string | undefined, exists = existsSync): ConfigChoice {
+export const PREVIEW_EXAMPLE_FLAG = '--preview-example';
+
+/** Where a synth of the shipped example goes, apart from `cdk.out`, so no deploy ever picks it up. */
+export const EXAMPLE_OUTDIR = 'cdk.out.example';
+
+/** How the app was started, as far as the config choice cares. */
+export interface ConfigChoiceOptions {
+  /** {@link PREVIEW_EXAMPLE_FLAG} was given (`npm run synth`). */
+  readonly previewExample?: boolean;
+  /**
+   * The CDK CLI runs the app (`npx cdk synth|diff|deploy|destroy`): it sets `CDK_OUTDIR`. The example
+   * is never used then, whatever the flags, so no deploy can subscribe the example's addresses.
+   */
+  readonly runByCdkCli?: boolean;
+  readonly exists?: (path: string) => boolean;
+}
+
+/** The CDK CLI sets these for every app it runs (see {@link ConfigChoiceOptions.runByCdkCli}). */
+export function isRunByCdkCli(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.CDK_OUTDIR !== undefined || env.CDK_CLI_VERSION !== undefined;
+}
+
+/** What to do when there is no config file: one message with the commands that make one. */
+export const NO_CONFIG_MESSAGE =
+  `No ${DEFAULT_CONFIG_FILE}: nothing to synthesize or deploy. Create it from the example and edit the targets and ` +
+  `subscriptions: cp ${EXAMPLE_CONFIG_FILE} ${DEFAULT_CONFIG_FILE} (or name another file: ` +
+  `npx cdk deploy -c ${CONFIG_CONTEXT_KEY}=path/to/config.json). To look at the stack the example builds, ` +
+  'without deploying anything: npm run synth';
+
+/**
+ * The config file to use: the one named by context (it must exist), else `watcher.config.json`.
+ * Without either, `npm run synth` previews the shipped example; everything else, and whatever the
+ * CDK CLI runs, fails with {@link NO_CONFIG_MESSAGE}, so `cdk deploy` never deploys the example's
+ * placeholder subscriptions and project.
+ * @throws ConfigError when there is no config file to use.
+ */
+export function chooseConfigFile(
+  contextPath: string | undefined,
+  { previewExample = false, runByCdkCli = false, exists = existsSync }: ConfigChoiceOptions = {},
+): ConfigChoice {
   if (contextPath !== undefined && contextPath !== '') return { path: contextPath, isExample: false };
   if (exists(DEFAULT_CONFIG_FILE)) return { path: DEFAULT_CONFIG_FILE, isExample: false };
-  return { path: EXAMPLE_CONFIG_FILE, isExample: true };
+  if (previewExample && !runByCdkCli) return { path: EXAMPLE_CONFIG_FILE, isExample: true };
+  throw new ConfigError(NO_CONFIG_MESSAGE);
 }

@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV } from '../functions/contract';
+import { LAMBDA_ENV } from '../shared/contract';
 import { EVENTBRIDGE_SOURCE, parseEventBus } from '../shared/publish/event-bus';
 import type { EventBridgeConfig } from './eventbridge-config';
 import { detailTypes, eventBridgeSchemaDocument, readJobEventSchema } from './openapi-schema';

@@ -1,71 +1,73 @@
+import { type ParseError, type ParseErrorCode, parse, printParseErrorCode } from 'jsonc-parser';
+
+/** What each jsonc-parser error code means, in the words of the message. */
+const PROBLEMS: Readonly<Record<string, string>> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'malformed number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the property name',
+  CommaExpected: 'expected "," between two entries',
+  CloseBraceExpected: 'expected "}" to close the object',
+  CloseBracketExpected: 'expected "]" to close the list',
+  EndOfFileExpected: 'expected the end of the file after the closing bracket',
+  InvalidCommentToken: 'malformed comment',
+  UnexpectedEndOfComment: 'the comment is never closed (missing "*/")',
+  UnexpectedEndOfString: "the string is never closed (missing '\"')",
+  UnexpectedEndOfNumber: 'the number ends too early',
+  InvalidUnicode: 'malformed \\u escape',
+  InvalidEscapeCharacter: 'invalid escape character after "\\"',
+  InvalidCharacter: 'invalid character in a string (use \\n, \\t, ... instead)',
+};
+
+/** A JSONC text does not parse; the message is `<source>:<line>:<column>: ...` with the line and a caret. */
+export class JsoncSyntaxError extends Error {
+  override readonly name = 'JsoncSyntaxError';
+
+  constructor(
+    message: string,
+    /** 1-based line of the first error. */
+    readonly line: number,
+    /** 1-based column of the first error. */
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * Turns JSONC (JSON with `//` and `/* *\/` comments and trailing commas, as in the shipped example
- * config) into plain JSON. String contents are left alone; comments become spaces so that the
- * positions in a JSON.parse error still point into the original text.
+ * Parses JSON with comments (`//`, `/* *\/`) and trailing commas, as the shipped example config is
+ * written, with jsonc-parser (the parser of VS Code's settings files).
+ * @throws JsoncSyntaxError naming `source`, the line and the column of the first problem (later ones often
+ * follow from it).
  */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let index = 0;
-  while (index < text.length) {
-    const char = text[index] as string;
-    const next = text[index + 1];
-    if (char === '"') {
-      const end = endOfString(text, index);
-      out += text.slice(index, end);
-      index = end;
-    } else if (char === '/' && next === '/') {
-      const end = text.indexOf('\n', index);
-      const stop = end === -1 ? text.length : end;
-      out += ' '.repeat(stop - index);
-      index = stop;
-    } else if (char === '/' && next === '*') {
-      const end = text.indexOf('*/', index + 2);
-      const stop = end === -1 ? text.length : end + 2;
-      out += text.slice(index, stop).replace(/[^\n]/g, ' ');
-      index = stop;
-    } else {
-      out += char;
-      index += 1;
-    }
+export function parseJsonc(text: string, source: string): unknown {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new JsoncSyntaxError(
+      `${source}:1:1: is empty; it needs a JSON object such as {"targets": [...]}`,
+      1,
+      1,
+    );
   }
-  return removeTrailingCommas(out);
+  const errors: ParseError[] = [];
+  const value: unknown = parse(body, errors, { allowTrailingComma: true, disallowComments: false });
+  const [first] = errors;
+  if (first === undefined) return value;
+  const { line, column } = lineAndColumn(body, first.offset);
+  const code = printParseErrorCode(first.error as ParseErrorCode);
+  const lineText = (body.split(/\r?\n/)[line - 1] ?? '').replaceAll('\t', ' ');
+  throw new JsoncSyntaxError(
+    `${source}:${line}:${column}: is not valid JSON: ${PROBLEMS[code] ?? code}\n` +
+      `  ${lineText}\n  ${' '.repeat(column - 1)}^`,
+    line,
+    column,
+  );
 }
 
-/** Index just past the closing quote of the string starting at `start`. */
-function endOfString(text: string, start: number): number {
-  let index = start + 1;
-  while (index < text.length) {
-    const char = text[index];
-    if (char === '\\') index += 2;
-    else if (char === '"') return index + 1;
-    else index += 1;
-  }
-  return text.length;
-}
-
-/** Drops a comma followed only by whitespace and a closing bracket (comments are gone already). */
-function removeTrailingCommas(json: string): string {
-  let out = '';
-  let index = 0;
-  while (index < json.length) {
-    const char = json[index] as string;
-    if (char === '"') {
-      const end = endOfString(json, index);
-      out += json.slice(index, end);
-      index = end;
-      continue;
-    }
-    if (char === ',') {
-      const rest = /^\s*/.exec(json.slice(index + 1))?.[0] ?? '';
-      const after = json[index + 1 + rest.length];
-      if (after === '}' || after === ']') {
-        out += ' ';
-        index += 1;
-        continue;
-      }
-    }
-    out += char;
-    index += 1;
-  }
-  return out;
+/** 1-based line and column of a character offset. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lastBreak = before.lastIndexOf('\n');
+  return { line: before.split('\n').length, column: offset - lastBreak };
 }

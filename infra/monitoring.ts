@@ -11,7 +11,7 @@ import {
   MetricName,
   SERVICE_NAME,
   targetDimension,
-} from '../functions/contract';
+} from '../shared/contract';
 import type { Target } from '../shared/target';
 import { TransitionType } from '../shared/transition';
 

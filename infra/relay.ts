@@ -9,8 +9,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contract';
-import { DEFAULT_RESERVE_MS, RELAY_ENV } from '../functions/relay-contract';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
+import { DEFAULT_RESERVE_MS, RELAY_ENV } from '../shared/relay/contract';
 import {
   type DestinationConfig,
   type DestinationConfigInput,

@@ -1,7 +1,7 @@
-import { ConfigError } from '../shared/config';
 import { parseJobsCommand, runJobs } from './commands/jobs';
 import { parseReplayCommand, runReplay } from './commands/replay';
 import { parseSendTestCommand, runSendTest } from './commands/send-test';
+import { describeFatal, ExitCode, installFatalHandlers } from './fatal';
 import { HELP } from './help';
 import { parsePollCommand, runPoll } from './poll-command';
 import { runSimulate } from './simulate-command';
@@ -9,13 +9,11 @@ import { UsageError } from './specs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** Exit codes of the CLI contract. */
-export const ExitCode = { Ok: 0, CycleFailed: 1, Usage: 2 } as const;
+export { ExitCode } from './fatal';
 
 /** Runs one CLI invocation and resolves its exit code. */
 export async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
-  const stopped = stopSignal();
   try {
     if (
       command === undefined ||
@@ -32,10 +30,10 @@ export async function main(args: readonly string[]): Promise<number> {
         env: process.env,
         status: (line) => process.stderr.write(`${line}\n`),
         color: process.stdout.isTTY === true,
-        stopped,
+        stopped: stopSignal(),
       });
     }
-    if (command === 'simulate') return await runSimulate(rest, stopped);
+    if (command === 'simulate') return await runSimulate(rest, stopSignal());
     if (command === 'send-test') {
       return await runSendTest(parseSendTestCommand(rest, process.env), {
         status: (line) => process.stderr.write(`${line}\n`),
@@ -59,35 +57,30 @@ export async function main(args: readonly string[]): Promise<number> {
       `unknown command "${command}"; use poll, simulate, send-test, jobs or replay (see --help)`,
     );
   } catch (error) {
-    if (isUsage(error)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
-      return ExitCode.Usage;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message.replace(/\s+/g, ' ')}\n`);
-    return ExitCode.CycleFailed;
+    const { text, code } = describeFatal(error, process.env);
+    process.stderr.write(text);
+    return code;
   }
 }
 
-/** Errors that mean "fix the command line or the configuration": exit code 2. */
-function isUsage(error: unknown): boolean {
-  return (
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    (error instanceof Error && /ConfigError$/.test(error.name))
-  );
-}
-
-/** Resolves on the first Ctrl-C or SIGTERM; a second one exits at once. */
+/**
+ * Resolves on the first Ctrl-C or SIGTERM, for the commands that run until stopped (poll,
+ * simulate) and end cleanly; a second signal exits at once. The other commands keep Node's
+ * default, so a signal ends them even while they wait on a slow store.
+ */
 function stopSignal(): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = () => {
-      resolve();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
+installFatalHandlers();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import { parseSettings } from '../shared/config';
 import { JobStatus } from '../shared/job';
+import { describeFatal, installFatalHandlers } from './fatal';
 import { LiveBlock, progressLine } from './live-view';
 import { runPoll, summarise } from './poll-command';
 import { createSimulator } from './simulator/server';
@@ -74,4 +75,9 @@ async function demo(): Promise<number> {
   return code;
 }
 
-process.exitCode = await demo();
+installFatalHandlers();
+process.exitCode = await demo().catch((error: unknown) => {
+  const { text, code } = describeFatal(error, process.env);
+  process.stderr.write(text);
+  return code;
+});

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { awsClientConfig } from '../shared/aws-client-config';
 
 /** A running embedded DynamoDB (dynalite) and how to stop it. */
 export interface RunningDynalite {
@@ -54,6 +55,7 @@ export async function startDynalite(options: DynaliteStartOptions = {}): Promise
 /** A DynamoDB client for a local endpoint: region `local`, dummy credentials (dynalite checks none). */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
+    ...awsClientConfig(),
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

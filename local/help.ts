@@ -25,15 +25,19 @@ poll
   --target REGION/PROJECT_ID[@URL]
                          another target to watch (repeatable); each keeps its own state and baseline
   --store SPEC           dynalite           embedded DynamoDB in memory (state lost at exit)
-                         dynalite:DIR       embedded DynamoDB on disk (state kept between runs)
-                         dynamodb:TABLE     a real DynamoDB table (AWS credentials from the usual chain)
+                         dynalite:DIR       embedded DynamoDB on disk (state kept between runs; one
+                                            process at a time: a second one is told the holder's pid)
+                         dynamodb:TABLE     a real DynamoDB table (region from AWS_REGION or the AWS
+                                            profile, credentials from the usual chain)
                          default: ${'dynalite:.data/dynalite'}
   --sink SPEC            console            readable lines on stdout (default)
-                         jsonl:PATH         one CloudEvent JSON per line, appended to PATH
-                         sns:TOPIC_ARN      publish to an SNS topic (AWS credentials from the usual chain)
+                         jsonl:PATH         one CloudEvent JSON per line, appended to PATH (a file;
+                                            missing directories are created)
+                         sns:TOPIC_ARN      publish to an SNS topic, in the ARN's region whatever
+                                            AWS_REGION says (credentials from the usual chain)
                          eventbridge:BUS    put to an EventBridge bus: a name (default: the account's bus,
                                             in AWS_REGION) or an ARN (sent to the ARN's region)
-                         repeatable: every event goes to every sink
+                         repeatable: every event goes to every sink; each is checked at start
   --announce-baseline    announce the jobs found on a target's first cycle instead of recording them silently
   --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
   --stalled-after NAME=SECONDS
@@ -42,7 +46,8 @@ poll
                          events are published by a later cycle after it (default 120)
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)
-  --quiet                no per-cycle status lines
+  --quiet                no per-cycle status lines (without it every cycle prints one on stderr; an idle
+                         one a short line with the time, so a watcher can tell the loop is alive)
   Credentials (environment), the first mode configured wins:
     1 AK/SK signing      HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]
     2 IAM password token HUAWEICLOUD_USERNAME, HUAWEICLOUD_PASSWORD, HUAWEICLOUD_DOMAIN_NAME
@@ -50,7 +55,9 @@ poll
     3 static token       HUAWEICLOUD_AUTH_TOKEN (sent as X-Auth-Token)
   The mode is printed at start, never the secret.
   Exit codes: 0 every cycle succeeded; 1 a cycle failed (one line per failure on stderr);
-              2 a usage or configuration error.
+              2 a usage or configuration error, also one found at start (a sink path that is a
+              directory, a store in use by another process, no AWS region or credentials).
+  DEBUG=1 adds the stack trace to an error line.
 
 simulate
   Runs the simulated GeminiDB jobs API alone, until Ctrl-C.
@@ -62,7 +69,8 @@ simulate
                          also accept requests signed with this AK/SK (SDK-HMAC-SHA256)
   --iam-user NAME:PASSWORD@DOMAIN
                          serve POST /v3/auth/tokens for this user (repeatable); point
-                         HUAWEICLOUD_IAM_ENDPOINT at the simulator's URL
+                         HUAWEICLOUD_IAM_ENDPOINT at the simulator's base URL (simulate prints the
+                         exact variables to export for each way in)
   --faults SPEC          seeded fault rates, e.g. throttle=0.1,serverError=0.05,htmlPage=0.02,
                          truncatedJson=0.02,wrongTypes=0.02,connectionReset=0.02,slow=0.05,slowMs=3000
   --latency-ms N         delay every answer by N ms

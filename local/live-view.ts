@@ -44,8 +44,13 @@ export class LiveBlock {
     this.lines = [];
   }
 
+  /**
+   * Back to the block's first line and clear to the end of the screen. Starts with a carriage
+   * return: the cursor need not be in column 0 (the terminal echoes a typed Ctrl-C as `^C` below
+   * the block), and cursor-up keeps the column, so without it the block's first characters stay.
+   */
   private erase(): string {
-    return this.lines.length > 0 ? `\x1b[${this.lines.length}A\x1b[0J` : '';
+    return this.lines.length > 0 ? `\r\x1b[${this.lines.length}A\x1b[0J` : '';
   }
 
   private render(): string {

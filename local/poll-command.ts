@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { authenticatorFor } from '../shared/auth/credentials';
 import { describeAuth } from '../shared/auth/from-env';
 import { ConfigError, parseSettings, type WatcherSettings } from '../shared/config';
-import type { CycleReport } from '../shared/cycle';
+import type { CycleReport } from '../shared/cycle/cycle';
+import { type PollAllResult, pollAll } from '../shared/cycle/poll-all';
 import type { Job } from '../shared/job';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
-import { type PollAllResult, pollAll } from '../shared/poll-all';
+import { skippedRecordLine } from '../shared/jobs/response';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
+import { idleLine } from './idle-line';
 import {
   parseSinkSpec,
   parseStoreSpec,
@@ -17,7 +19,7 @@ import {
   type StoreSpec,
   UsageError,
 } from './specs';
-import { describeSink, type OpenedStore, openSinks, openStore } from './wiring';
+import { checkSinks, describeSink, type OpenedStore, openSinks, openStore } from './wiring';
 
 /** Where `poll` keeps state when `--store` is not given: on disk, so runs continue where they stopped. */
 export const DEFAULT_STORE = 'dynalite:.data/dynalite';
@@ -162,6 +164,7 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
       return [target, io.onScan ? observed(api, (jobs) => io.onScan?.(target, jobs)) : api];
     }),
   );
+  await checkSinks(command.sinks);
   const opened = await openStore(command.store);
   const publishers: Publisher[] = openSinks(command.sinks, {
     ...(io.out ? { write: io.out } : {}),
@@ -205,10 +208,14 @@ function report(result: PollAllResult, command: PollCommand, io: PollIo): number
   for (const { error } of result.failures) io.status(`error: ${error.message}`);
   let failed = result.failures.length > 0;
   for (const cycle of result.reports) {
-    for (const line of cycle.publishErrors)
-      io.status(`error: target ${describeTarget(cycle.target)}: publish failed: ${line}`);
-    if (cycle.publishErrors.length > 0) failed = true;
-    if (!command.quiet && (command.once || cycle.outcome !== 'idle')) io.status(summarise(cycle));
+    const target = describeTarget(cycle.target);
+    // A record that does not fit is the API's oddity, not a failed cycle: a warning, exit 0.
+    for (const record of cycle.skippedRecords) io.status(`warning: ${skippedRecordLine(target, record)}`);
+    for (const line of cycle.publishErrors) io.status(`error: target ${target}: publish failed: ${line}`);
+    for (const line of cycle.jobErrors) io.status(`error: target ${target}: ${line}`);
+    if (cycle.publishErrors.length > 0 || cycle.jobErrors.length > 0) failed = true;
+    if (!command.quiet)
+      io.status(command.once || cycle.outcome !== 'idle' ? summarise(cycle) : idleLine(cycle));
   }
   return failed ? 1 : 0;
 }

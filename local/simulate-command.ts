@@ -60,6 +60,67 @@ export function parseIamUser(value: string): { name: string; password: string; d
   return { name: match[1], password: match[2], domainName: match[3] };
 }
 
+/** A shell word as typed: bare when safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * What `simulate` prints at start: where it listens, then for each auth mode it accepts a comment
+ * and an `export` line with the exact values to use (the IAM endpoint is the simulator's base URL:
+ * the watcher adds `/v3/auth/tokens` itself), then a `poll` command to try.
+ */
+export function startLines(
+  url: string,
+  projectIds: readonly string[],
+  credentials: SimulatedCredentials,
+): string[] {
+  const exportLine = (vars: Readonly<Record<string, string>>) =>
+    `export ${Object.entries(vars)
+      .map(([name, value]) => `${name}=${shellWord(value)}`)
+      .join(' ')}`;
+  const modes: string[] = [];
+  const lines: string[] = [];
+  if (credentials.aksk) {
+    modes.push(`AK/SK ${credentials.aksk.accessKey}`);
+    lines.push(
+      '# AK/SK signing:',
+      exportLine({
+        HUAWEICLOUD_SDK_AK: credentials.aksk.accessKey,
+        HUAWEICLOUD_SDK_SK: credentials.aksk.secretKey,
+      }),
+    );
+  }
+  if (credentials.iamUsers?.length) modes.push('IAM password tokens (POST /v3/auth/tokens)');
+  for (const user of credentials.iamUsers ?? []) {
+    lines.push(
+      `# IAM password token for user ${user.name}:`,
+      exportLine({
+        HUAWEICLOUD_IAM_ENDPOINT: url,
+        HUAWEICLOUD_USERNAME: user.name,
+        HUAWEICLOUD_PASSWORD: user.password,
+        HUAWEICLOUD_DOMAIN_NAME: user.domainName,
+      }),
+    );
+  }
+  if (credentials.token) {
+    modes.push(`token ${credentials.token} (X-Auth-Token)`);
+    lines.push('# static token:', exportLine({ HUAWEICLOUD_AUTH_TOKEN: credentials.token }));
+  }
+  const poll = `npm run cli -- poll --interval 5 --endpoint ${url} --region ap-southeast-1 --project-id ${projectIds[0] ?? ''}`;
+  const tryLine =
+    lines.length === 0
+      ? `try: HUAWEICLOUD_AUTH_TOKEN=any ${poll}`
+      : credentials.token && lines.length === 2
+        ? `try: HUAWEICLOUD_AUTH_TOKEN=${shellWord(credentials.token)} ${poll}`
+        : `try, after one export above (AK/SK wins over IAM, IAM over the token): ${poll}`;
+  return [
+    `simulated GeminiDB jobs API on ${url}, projects ${projectIds.join(', ')}; accepts ${modes.join(', ') || 'anyone'}`,
+    ...(lines.length > 0 ? ['credentials (each pair of lines is one way in; copy one):', ...lines] : []),
+    tryLine,
+  ];
+}
+
 /** Runs the jobs API simulator until `stopped` resolves; exit code 0. */
 export async function runSimulate(args: readonly string[], stopped: Promise<void>): Promise<number> {
   let values: ReturnType<typeof parseArgs<{ options: typeof SIMULATE_FLAGS; strict: true }>>['values'];
@@ -92,21 +153,31 @@ export async function runSimulate(args: readonly string[], stopped: Promise<void
       : {}),
     projectIds: values.project ?? [DEFAULT_PROJECT_ID],
   });
-  const url = await simulator.listen(port);
-  const projectId = simulator.projectIds[0] ?? '';
-  const modes = [
-    credentials.token ? `token ${credentials.token} (X-Auth-Token)` : '',
-    credentials.aksk ? `AK/SK ${credentials.aksk.accessKey}` : '',
-    credentials.iamUsers?.length ? `IAM at ${url}/v3/auth/tokens` : '',
-  ].filter(Boolean);
-  process.stderr.write(
-    `simulated GeminiDB jobs API on ${url}, projects ${simulator.projectIds.join(', ')}; accepts ${modes.join(', ') || 'anyone'}\n` +
-      `try: HUAWEICLOUD_AUTH_TOKEN=${credentials.token ?? 'TOKEN'} npm run cli -- poll --endpoint ${url} --region ap-southeast-1 --project-id ${projectId}\n`,
-  );
+  const url = await simulator.listen(port).catch((error: unknown) => {
+    throw listenError(port, error);
+  });
+  process.stderr.write(`${startLines(url, simulator.projectIds, credentials).join('\n')}\n`);
   await stopped;
   process.stderr.write(`simulator stats: ${JSON.stringify(simulator.stats)}\n`);
   await simulator.close();
   return 0;
+}
+
+/** A port the simulator cannot listen on, as a usage error naming the fix. */
+export function listenError(port: number, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new UsageError(
+      `--port ${port}: 127.0.0.1:${port} is in use (another simulate?); stop it, or give another --port (0 picks a free one)`,
+      { cause: error },
+    );
+  }
+  if (code === 'EACCES') {
+    return new UsageError(`--port ${port}: not allowed to listen there; give a --port above 1023`, {
+      cause: error,
+    });
+  }
+  return error;
 }
 
 function integer(

@@ -12,9 +12,12 @@ export type SinkSpec =
   | { readonly kind: 'sns'; readonly topicArn: string }
   | { readonly kind: 'eventbridge'; readonly eventBus: string };
 
-/** A command-line value that does not fit: exit code 2, with the flag named and the fix. */
+/**
+ * A command-line value that does not fit, or a flag's target found unusable at start (a sink path
+ * that is a directory, a store another process holds): exit code 2, with the flag named and the fix.
+ */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** Parses `--store dynalite[:DIR]|dynamodb:TABLE`. */
@@ -47,6 +50,11 @@ export function parseSinkSpec(value: string): SinkSpec {
   throw new UsageError(
     `--sink: "${value}" is not a sink; use console, jsonl:PATH, sns:arn:aws:sns:REGION:ACCOUNT:TOPIC or eventbridge:BUS (${EVENT_BUS_HINT})`,
   );
+}
+
+/** The region an SNS topic ARN names (`arn:aws:sns:REGION:ACCOUNT:TOPIC`): where the topic lives. */
+export function topicRegion(topicArn: string): string {
+  return topicArn.split(':')[3] ?? '';
 }
 
 /** Parses `--target REGION/PROJECT_ID[@ENDPOINT]`. */

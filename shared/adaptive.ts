@@ -1,4 +1,4 @@
-import { type PollAllDeps, type PollAllResult, pollAll } from './poll-all';
+import { type PollAllDeps, type PollAllResult, pollAll } from './cycle/poll-all';
 import type { Target } from './target';
 
 /** How {@link pollUntil} paces its rounds. */

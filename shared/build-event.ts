@@ -16,6 +16,8 @@ export interface EventIdParts {
   readonly status: string;
   /** The progress step for `progressed`, else null. */
   readonly progressStep: number | null;
+  /** How many times the job made this same change before: 0 the first time. */
+  readonly occurrence: number;
 }
 
 /** Namespace of the id hash; bump it only with a new event contract, since it changes every id. */
@@ -26,7 +28,9 @@ const EVENT_ID_NAMESPACE = 'geminidb-job-watcher/job-event/1';
  * the id it had the first time and consumers can drop the duplicate.
  *
  * A UUID (version 8, RFC 9562) built from the SHA-256 of the parts; the parts are joined
- * as a JSON array, so no value can bleed into its neighbour.
+ * as a JSON array, so no value can bleed into its neighbour. A first occurrence hashes exactly the
+ * parts earlier versions hashed, so its id did not change with the occurrence rule; a repeated
+ * change adds its occurrence.
  */
 export function eventId(parts: EventIdParts): string {
   const material = JSON.stringify([
@@ -37,6 +41,7 @@ export function eventId(parts: EventIdParts): string {
     parts.type,
     parts.status,
     parts.progressStep,
+    ...(parts.occurrence > 0 ? [parts.occurrence] : []),
   ]);
   const bytes = createHash('sha256').update(material, 'utf8').digest().subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
@@ -63,6 +68,7 @@ export function buildEvent(
       type: transition.type,
       status: job.status,
       progressStep: transition.progressStep,
+      occurrence: transition.occurrence,
     }),
     source: eventSource(target),
     type: `${EVENT_TYPE_PREFIX}${transition.type}`,
@@ -77,15 +83,6 @@ export function buildEvent(
       duration_seconds: durationSeconds(job),
     },
   };
-}
-
-/** The events of several transitions (e.g. one `JobChange`'s), in order, all detected at the same moment. */
-export function transitionsToEvents(
-  target: Pick<Target, 'region' | 'projectId'>,
-  transitions: readonly Transition[],
-  detectedAt: Date,
-): JobEvent[] {
-  return transitions.map((transition) => buildEvent(target, transition, detectedAt));
 }
 
 /** End minus start in whole seconds for a finished job with an end time, else null. */

@@ -1,4 +1,6 @@
-import * as z from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+import { isHuaweiCloudRegion, nearestRegions } from './regions';
 import type { Target } from './target';
 import type { DiffOptions } from './transition';
 
@@ -20,26 +22,70 @@ export const DEFAULT_FAST_POLL_SECONDS = 15;
 /** Default seconds between scheduled invocations (the stack's schedule). */
 export const DEFAULT_SCHEDULE_SECONDS = 60;
 
+/**
+ * English messages, as classic zod gives them: `zod/mini` loads no locale, so without this every
+ * message without its own text would read "Invalid input". Passed per parse, not set globally.
+ */
+export const englishMessage: z.core.$ZodErrorMap = en().localeError;
+const ENGLISH = { error: englishMessage };
+
+/** An integer in `[min, max]` with a default, as classic zod's `z.int().min().max().default()`. */
+const boundedInt = (min: number, max: number, fallback: number) =>
+  z._default(z.int().check(z.minimum(min), z.maximum(max)), fallback);
+
+/** What a region ID looks like; one that does not gets this message only, not the list's hint too. */
+const REGION_FORMAT = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 const regionSchema = z
   .string()
-  .regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, 'must look like a Huawei Cloud region such as ap-southeast-1');
+  .check(z.regex(REGION_FORMAT, 'must look like a Huawei Cloud region such as ap-southeast-1'));
 const projectIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a project id (letters, digits, - and _, at most 64)');
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a project id (letters, digits, - and _, at most 64)'));
 const endpointSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-/** One target as configured. */
-export const targetSchema = z.strictObject({
-  region: regionSchema,
-  projectId: projectIdSchema,
-  endpoint: endpointSchema.optional(),
-});
+/**
+ * What is wrong with a region missing from `HUAWEI_CLOUD_REGIONS` (shared/regions.ts), with the nearest names
+ * and the way out for a region the list does not know yet.
+ */
+export function unknownRegionMessage(region: string): string {
+  return (
+    `"${region}" is not a Huawei Cloud region (nearest: ${nearestRegions(region).join(', ')}); ` +
+    'use the region of the GeminiDB project, or give the target an endpoint'
+  );
+}
+
+/**
+ * One target as configured. Its region must be a known Huawei Cloud region unless the target names
+ * its own endpoint (a new region, a dedicated cloud, a test server): a typo such as `ap-southest` or
+ * an AWS region would otherwise deploy a watcher that fails every cycle on a host that does not exist.
+ */
+export const targetSchema = z
+  .strictObject({
+    region: regionSchema,
+    projectId: projectIdSchema,
+    endpoint: z.optional(endpointSchema),
+  })
+  .check(
+    z.superRefine((target, ctx) => {
+      const { region, endpoint } = target;
+      if (endpoint !== undefined || !REGION_FORMAT.test(region) || isHuaweiCloudRegion(region)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['region'],
+        input: region,
+        message: unknownRegionMessage(region),
+      });
+    }),
+  );
 
 /** How the diff decides, with its defaults. */
 export const diffOptionsSchema = z.strictObject({
-  progressStepPercent: z.int().min(0).max(100).default(0),
-  stalledAfterSeconds: z.record(z.string().min(1), z.int().positive()).default({}),
-  announceBaseline: z.boolean().default(false),
+  progressStepPercent: boundedInt(0, 100, 0),
+  stalledAfterSeconds: z._default(
+    z.record(z.string().check(z.minLength(1)), z.int().check(z.positive())),
+    {},
+  ),
+  announceBaseline: z._default(z.boolean(), false),
 });
 
 /** Everything a poll cycle needs to know besides its adapters. */
@@ -55,20 +101,16 @@ export interface CycleOptions extends DiffOptions {
 }
 
 /** The watcher's settings, shared by the Lambda and the CLI. */
-export const watcherSettingsSchema = diffOptionsSchema.extend({
-  targets: z.array(targetSchema).min(1, 'needs at least one target'),
-  leaseSeconds: z.int().min(10).max(3600).default(DEFAULT_LEASE_SECONDS),
-  pageSize: z.union([z.literal(10), z.literal(20), z.literal(50)]).default(50),
-  targetConcurrency: z.int().min(1).max(64).default(4),
-  fullResyncSeconds: z
-    .int()
-    .min(60)
-    .max(7 * 86_400)
-    .default(DEFAULT_FULL_RESYNC_SECONDS),
-  overlapSeconds: z.int().min(0).max(86_400).default(DEFAULT_OVERLAP_SECONDS),
+export const watcherSettingsSchema = z.extend(diffOptionsSchema, {
+  targets: z.array(targetSchema).check(z.minLength(1, 'needs at least one target')),
+  leaseSeconds: boundedInt(10, 3600, DEFAULT_LEASE_SECONDS),
+  pageSize: z._default(z.union([z.literal(10), z.literal(20), z.literal(50)]), 50),
+  targetConcurrency: boundedInt(1, 64, 4),
+  fullResyncSeconds: boundedInt(60, 7 * 86_400, DEFAULT_FULL_RESYNC_SECONDS),
+  overlapSeconds: boundedInt(0, 86_400, DEFAULT_OVERLAP_SECONDS),
   /** 0 turns adaptive polling off: one poll per scheduled invocation. */
-  fastPollSeconds: z.int().min(0).max(300).default(DEFAULT_FAST_POLL_SECONDS),
-  scheduleSeconds: z.int().min(1).max(86_400).default(DEFAULT_SCHEDULE_SECONDS),
+  fastPollSeconds: boundedInt(0, 300, DEFAULT_FAST_POLL_SECONDS),
+  scheduleSeconds: boundedInt(1, 86_400, DEFAULT_SCHEDULE_SECONDS),
 });
 export type WatcherSettings = z.infer<typeof watcherSettingsSchema> & { readonly targets: readonly Target[] };
 
@@ -79,7 +121,7 @@ export class ConfigError extends Error {
 
 /** Turns zod issues into one line per problem, each naming the field as the user wrote it. */
 export function describeIssues(
-  error: z.ZodError,
+  error: z.core.$ZodError,
   fieldName: (path: readonly PropertyKey[]) => string,
 ): string {
   return error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
@@ -114,8 +156,8 @@ export function settingsFromEnv(env: Readonly<Record<string, string | undefined>
 }
 
 /** The Lambda's settings: the target list may be empty, since the invocation event can carry it. */
-export const lambdaSettingsSchema = watcherSettingsSchema.extend({
-  targets: z.array(targetSchema).default([]),
+export const lambdaSettingsSchema = z.extend(watcherSettingsSchema, {
+  targets: z._default(z.array(targetSchema), []),
 });
 export type LambdaSettings = Omit<WatcherSettings, 'targets'> & { readonly targets: readonly Target[] };
 
@@ -125,7 +167,7 @@ export type LambdaSettings = Omit<WatcherSettings, 'targets'> & { readonly targe
  * a hundred of them do not run into Lambda's 4 KB environment limit.
  */
 export function lambdaSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): LambdaSettings {
-  const result = lambdaSettingsSchema.safeParse(rawSettingsFromEnv(env));
+  const result = lambdaSettingsSchema.safeParse(rawSettingsFromEnv(env), ENGLISH);
   if (!result.success) {
     throw new ConfigError(`Invalid configuration: ${describeIssues(result.error, envFieldName)}`);
   }
@@ -167,7 +209,7 @@ export function parseSettings(
   raw: unknown,
   fieldName: (path: readonly PropertyKey[]) => string = (path) => path.map(String).join('.'),
 ): WatcherSettings {
-  const result = watcherSettingsSchema.safeParse(raw);
+  const result = watcherSettingsSchema.safeParse(raw, ENGLISH);
   if (!result.success) {
     throw new ConfigError(`Invalid configuration: ${describeIssues(result.error, fieldName)}`);
   }

@@ -1,7 +1,7 @@
 import type { Job } from './job';
 import { JobStatus } from './job';
 import type { DiffOptions, JobChange, JobState, Transition } from './transition';
-import { TransitionType } from './transition';
+import { changeKey, TransitionType } from './transition';
 
 /** What one diff looks at: the stored states of a target, one fetched window, the options and the clock. */
 export interface DiffInput {
@@ -12,18 +12,25 @@ export interface DiffInput {
   readonly options: DiffOptions;
   /** The cycle's clock (epoch ms), used for `stalled`. */
   readonly nowMs: number;
-  /** True on a target's first cycle: unknown jobs are recorded silently unless `announceBaseline`. */
+  /** True while the target's baseline is not done: unknown jobs are recorded silently unless `announceBaseline`. */
   readonly baseline: boolean;
+  /**
+   * A baseline resumed after a cut one: jobs that started after this instant (epoch ms) were not
+   * there when the baseline began, so they are announced like on any other cycle. Absent: every
+   * unknown job of a baseline is silent.
+   */
+  readonly baselineStartsBeforeMs?: number;
 }
 
 /**
  * Decides, without I/O, what changed between the stored job states and a fetched window:
  * the transitions to announce and the state to record for each job.
  *
- * Only jobs that need a write are returned (new job, transitions, or a changed
- * `progressStep`/`stalledReported`), so an idle cycle writes nothing. Jobs missing from
- * `fetched` are left alone: a job leaving the window is not a transition. The result is
- * ordered by job start time, then id, so the same input always gives the same output.
+ * Only jobs that need a write are returned (new job, transitions, or a changed progress step or
+ * stall flag), so an idle cycle writes nothing. Jobs missing from `fetched` are left alone: a job
+ * leaving the window is not a transition. Each transition carries how many times the job made the
+ * same change before, so a job that moves back and forth gets a new event id for every move. The
+ * result is ordered by job start time, then id, so the same input always gives the same output.
  */
 export function diffJobs(input: DiffInput): JobChange[] {
   const seen = new Set<string>();
@@ -41,30 +48,46 @@ export function diffJobs(input: DiffInput): JobChange[] {
 function diffNewJob(job: Job, input: DiffInput): JobChange {
   const { options } = input;
   const progressStep = progressStepOf(job, options.progressStepPercent);
-  if (input.baseline && !options.announceBaseline) {
-    return { jobId: job.id, next: { job, progressStep, stalledReported: false }, transitions: [] };
+  const silent =
+    input.baseline &&
+    !options.announceBaseline &&
+    (input.baselineStartsBeforeMs === undefined || startMsForOrder(job) <= input.baselineStartsBeforeMs);
+  if (silent) {
+    return {
+      jobId: job.id,
+      next: { job, progressStep, stalledReported: false, occurrences: {} },
+      transitions: [],
+    };
   }
-  const transitions: Transition[] = [transitionOf(statusTransitionType(job.status, true), job, null, null)];
+  const emitted = new Emitter(job, null, {});
+  emitted.add(statusTransitionType(job.status, true), null);
   const stalled = isRunningPastLimit(job, options, input.nowMs);
-  if (stalled) transitions.push(transitionOf(TransitionType.Stalled, job, null, null));
-  return { jobId: job.id, next: { job, progressStep, stalledReported: stalled }, transitions };
+  if (stalled) emitted.add(TransitionType.Stalled, null);
+  return {
+    jobId: job.id,
+    next: { job, progressStep, stalledReported: stalled, occurrences: emitted.occurrences },
+    transitions: emitted.transitions,
+  };
 }
 
 function diffKnownJob(job: Job, stored: JobState, input: DiffInput): JobChange | null {
   const { options, nowMs } = input;
   const previousStatus = stored.job.status;
-  const transitions: Transition[] = [];
+  const emitted = new Emitter(job, previousStatus, stored.occurrences);
   let progressStep = stored.progressStep;
   let stalledReported = stored.stalledReported;
 
   if (job.status !== previousStatus) {
-    transitions.push(transitionOf(statusTransitionType(job.status, false), job, previousStatus, null));
+    emitted.add(statusTransitionType(job.status, false), null);
     // Back into Running: count steps from where the job is now, not from an earlier run.
     if (job.status === JobStatus.Running) progressStep = progressStepOf(job, options.progressStepPercent);
   } else if (job.status === JobStatus.Running) {
     const step = progressStepOf(job, options.progressStepPercent);
     if (step !== null && step > 0 && step > (stored.progressStep ?? 0)) {
-      transitions.push(transitionOf(TransitionType.Progressed, job, previousStatus, step));
+      emitted.add(TransitionType.Progressed, step);
+      progressStep = step;
+    } else if (step !== null && stored.progressStep !== null && step < stored.progressStep) {
+      // Progress went back (the task restarted a phase): its steps count again from here.
       progressStep = step;
     }
   } else {
@@ -73,13 +96,44 @@ function diffKnownJob(job: Job, stored: JobState, input: DiffInput): JobChange |
   }
 
   if (!stalledReported && isRunningPastLimit(job, options, nowMs)) {
-    transitions.push(transitionOf(TransitionType.Stalled, job, previousStatus, null));
+    emitted.add(TransitionType.Stalled, null);
     stalledReported = true;
   }
 
   const stateChanged = progressStep !== stored.progressStep || stalledReported !== stored.stalledReported;
-  if (transitions.length === 0 && !stateChanged) return null;
-  return { jobId: job.id, next: { job, progressStep, stalledReported }, transitions };
+  if (emitted.transitions.length === 0 && !stateChanged) return null;
+  return {
+    jobId: job.id,
+    next: { job, progressStep, stalledReported, occurrences: emitted.occurrences },
+    transitions: emitted.transitions,
+  };
+}
+
+/** Collects one job's transitions, numbering each by how often the job made that change before. */
+class Emitter {
+  readonly transitions: Transition[] = [];
+  occurrences: Readonly<Record<string, number>>;
+
+  constructor(
+    private readonly job: Job,
+    private readonly previousStatus: string | null,
+    occurrences: Readonly<Record<string, number>>,
+  ) {
+    this.occurrences = occurrences;
+  }
+
+  add(type: TransitionType, progressStep: number | null): void {
+    const key = changeKey({ type, status: this.job.status, progressStep });
+    const occurrence = Object.hasOwn(this.occurrences, key) ? (this.occurrences[key] ?? 0) : 0;
+    this.transitions.push({
+      type,
+      job: this.job,
+      previousStatus: this.previousStatus,
+      progressStep,
+      occurrence,
+    });
+    this.occurrences = { ...this.occurrences, [key]: occurrence + 1 };
+  }
 }
 
 function statusTransitionType(status: string, isNew: boolean): TransitionType {
@@ -93,15 +147,6 @@ function statusTransitionType(status: string, isNew: boolean): TransitionType {
     default:
       return TransitionType.StatusChanged;
   }
-}
-
-function transitionOf(
-  type: TransitionType,
-  job: Job,
-  previousStatus: string | null,
-  progressStep: number | null,
-): Transition {
-  return { type, job, previousStatus, progressStep };
 }
 
 /** The highest multiple of the step the job's progress has reached; null when steps are off or progress unknown. */

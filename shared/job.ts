@@ -29,6 +29,15 @@ export const JobStatus = {
 } as const;
 export type KnownJobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
+/**
+ * True only for `Running`: the one status that makes a job running (adaptive polling, look-ups by
+ * id, progress bars). Any other unfinished status (`Pending`, `Suspended`, one nobody listed) is
+ * data: re-read at every full resync and reported when it changes.
+ */
+export function isRunning(status: string): boolean {
+  return status === JobStatus.Running;
+}
+
 /** True for a status after which a job no longer changes on its own. */
 export function isTerminalStatus(status: string): boolean {
   return status === JobStatus.Completed || status === JobStatus.Failed;

@@ -1,3 +1,5 @@
+import { HUAWEI_CLOUD_REGIONS, isHuaweiCloudRegion } from './regions';
+
 /**
  * One watched GeminiDB estate: a region and a project, optionally with an explicit endpoint.
  * Every stored item and every event is scoped to one target.
@@ -21,7 +23,7 @@ export function eventSource(target: Pick<Target, 'region' | 'projectId'>): strin
 
 /** The public GeminiDB endpoint of a region (`eu-west-101` lives on `.myhuaweicloud.eu`). */
 export function defaultEndpoint(region: string): string {
-  const domain = region === 'eu-west-101' ? 'myhuaweicloud.eu' : 'myhuaweicloud.com';
+  const domain = isHuaweiCloudRegion(region) ? HUAWEI_CLOUD_REGIONS[region] : 'myhuaweicloud.com';
   return `https://gaussdb-nosql.${region}.${domain}`;
 }
 

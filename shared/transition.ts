@@ -20,6 +20,18 @@ export interface Transition {
   readonly previousStatus: string | null;
   /** For `progressed`: the step crossed (e.g. 50 for 50%); part of the event id. Null otherwise. */
   readonly progressStep: number | null;
+  /**
+   * How many times this job made this same change before (0 the first time); part of the event
+   * id, so a job that moves Running, Suspended, Running, Suspended gets two ids for its two moves.
+   */
+  readonly occurrence: number;
+}
+
+/** What makes two transitions of a job "the same change": type, new status and progress step. */
+export function changeKey(
+  transition: Pick<Transition, 'type' | 'progressStep'> & { readonly status: string },
+): string {
+  return `${transition.type}|${transition.status}|${transition.progressStep ?? ''}`;
 }
 
 /**
@@ -33,6 +45,8 @@ export interface JobState {
   readonly progressStep: number | null;
   /** Whether `stalled` was already emitted for this job (once per job). */
   readonly stalledReported: boolean;
+  /** Transitions emitted so far, by {@link changeKey}; absent keys are 0. */
+  readonly occurrences: Readonly<Record<string, number>>;
 }
 
 /** How the diff decides; read once from config. */

@@ -84,26 +84,65 @@ export interface JobRow {
   readonly pending: number;
 }
 
+/** A target's stored jobs, most recent change first (the job's end, or its start while it has none). */
+export function sortedJobs(jobs: Iterable<StoredJob>): StoredJob[] {
+  const lastChangeMs = (stored: StoredJob) => Date.parse(lastChangeOf(stored)) || 0;
+  return [...jobs].sort((a, b) => lastChangeMs(b) - lastChangeMs(a) || a.job.id.localeCompare(b.job.id));
+}
+
 /** The rows of a target's stored jobs, most recent change first. */
 export function jobRows(jobs: Iterable<StoredJob>): JobRow[] {
-  const rows = [...jobs].map((stored) => {
+  return sortedJobs(jobs).map((stored) => {
     const { job } = stored;
-    const last = job.end_time ?? job.start_time;
     return {
-      sortKey: Date.parse(last) || 0,
-      row: {
-        job: job.id,
-        name: job.name,
-        instance: job.instance.name || job.instance.id || '-',
-        status: job.status,
-        progress: job.progress === null ? '-' : `${Math.round(job.progress)}%`,
-        lastChange: formatTime(last),
-        pending: stored.pending.length,
-      },
+      job: job.id,
+      name: job.name,
+      instance: job.instance.name || job.instance.id || '-',
+      status: job.status,
+      progress: job.progress === null ? '-' : `${Math.round(job.progress)}%`,
+      lastChange: formatTime(lastChangeOf(stored)),
+      pending: stored.pending.length,
     };
   });
-  rows.sort((a, b) => b.sortKey - a.sortKey || a.row.job.localeCompare(b.row.job));
-  return rows.map(({ row }) => row);
+}
+
+/**
+ * One `--json` line's object: the table's fields as values a program reads without parsing,
+ * progress a number of percent (null when unknown), the last change in ISO 8601 (UTC), and null
+ * where the table shows `-` (no instance).
+ */
+export interface JobJson {
+  readonly target: string;
+  readonly job: string;
+  readonly name: string;
+  readonly instance: string | null;
+  readonly status: string;
+  readonly progress: number | null;
+  readonly lastChange: string;
+  readonly pending: number;
+}
+
+/** The `--json` objects of a target's stored jobs, in the table's order. */
+export function jobJsonLines(target: string, jobs: Iterable<StoredJob>): JobJson[] {
+  return sortedJobs(jobs).map((stored) => {
+    const { job } = stored;
+    const last = lastChangeOf(stored);
+    const lastMs = Date.parse(last);
+    return {
+      target,
+      job: job.id,
+      name: job.name,
+      instance: job.instance.name || job.instance.id || null,
+      status: job.status,
+      progress: job.progress,
+      lastChange: Number.isFinite(lastMs) ? new Date(lastMs).toISOString() : last,
+      pending: stored.pending.length,
+    };
+  });
+}
+
+function lastChangeOf(stored: StoredJob): string {
+  return stored.job.end_time ?? stored.job.start_time;
 }
 
 /** Renders rows as a plain-text table with a heading line, columns padded to their widest cell. */
@@ -137,11 +176,12 @@ export async function runJobs(command: JobsCommand, io: JobsIo): Promise<number>
   try {
     for (const target of command.targets) {
       const label = `${target.region}/${target.projectId}`;
-      const rows = jobRows((await opened.store.loadJobs(target)).values());
+      const stored = [...(await opened.store.loadJobs(target)).values()];
       if (command.json) {
-        for (const row of rows) io.out(JSON.stringify({ target: label, ...row }));
+        for (const line of jobJsonLines(label, stored)) io.out(JSON.stringify(line));
         continue;
       }
+      const rows = jobRows(stored);
       if (command.targets.length > 1) io.out(`${label}:`);
       if (rows.length === 0) {
         io.status(`no jobs recorded for ${label}: run poll on it first (with the same --store)`);

@@ -5,7 +5,7 @@ import type { EventHistory } from '../../shared/store/event-history';
 import type { Target } from '../../shared/target';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../specs';
-import { describeSink, openSinks, openStore } from '../wiring';
+import { checkSinks, describeSink, openSinks, openStore } from '../wiring';
 
 /** A parsed `replay` command line. */
 export interface ReplayCommand {
@@ -104,10 +104,24 @@ export interface ReplayIo {
   readonly openSinks?: (specs: readonly SinkSpec[]) => Publisher[];
 }
 
-/** One `--dry-run` line: time, type, job, status and id. */
-export function describeReplayEvent(event: JobEvent): string {
+/** The cells of one `--dry-run` line: time, type, job, status and id. */
+export function replayEventCells(event: JobEvent): string[] {
   const type = event.type.slice(event.type.lastIndexOf('.') + 1);
-  return `${event.time}  ${type.padEnd(14)}  ${event.subject}  ${event.data.job.status}  ${event.id}`;
+  return [event.time, type, event.subject, event.data.job.status, event.id];
+}
+
+/** The `--dry-run` listing: one line per event, every column padded to its widest cell. */
+export function renderReplayEvents(events: readonly JobEvent[]): string[] {
+  const rows = events.map(replayEventCells);
+  const widths = (rows[0] ?? []).map((_cell, index) =>
+    Math.max(...rows.map((row) => row[index]?.length ?? 0)),
+  );
+  return rows.map((row) =>
+    row
+      .map((cell, index) => cell.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /**
@@ -116,6 +130,7 @@ export function describeReplayEvent(event: JobEvent): string {
  * Exit code 0 when every sink took every event, 1 when a sink refused one (a line each on stderr).
  */
 export async function runReplay(command: ReplayCommand, io: ReplayIo): Promise<number> {
+  if (!command.dryRun && !io.openSinks) await checkSinks(command.sinks);
   const opened = await (io.openStore ?? openStore)(command.store);
   let events: JobEvent[];
   try {
@@ -133,7 +148,7 @@ export async function runReplay(command: ReplayCommand, io: ReplayIo): Promise<n
   }`;
   const counted = `${events.length} event${events.length === 1 ? '' : 's'} of ${jobs} job${jobs === 1 ? '' : 's'}`;
   if (command.dryRun) {
-    for (const event of events) io.out(describeReplayEvent(event));
+    for (const line of renderReplayEvents(events)) io.out(line);
     io.status(`would replay ${counted} ${window} (dry run: nothing published)`);
     return 0;
   }

@@ -7,7 +7,7 @@ import { describeError, type Publisher, publishOne } from '../../shared/publish/
 import { eventSource, type Target } from '../../shared/target';
 import { TransitionType } from '../../shared/transition';
 import { parseSinkSpec, type SinkSpec, UsageError } from '../specs';
-import { describeSink, openSinks } from '../wiring';
+import { checkSinks, describeSink, openSinks } from '../wiring';
 
 /** A job event published by `send-test`: the CloudEvents extension attribute `test` is true. */
 export type TestJobEvent = JobEvent & { readonly test: true };
@@ -133,6 +133,7 @@ export interface SendTestIo {
  * Exit code 0 when every sink took it, 1 when one refused it (a line on stderr each).
  */
 export async function runSendTest(command: SendTestCommand, io: SendTestIo): Promise<number> {
+  if (!io.openSinks) await checkSinks(command.sinks);
   const event = testEvent(command.target, command.type, io.now?.() ?? new Date());
   const open =
     io.openSinks ??

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_ENV } from '../../functions/contract';
 import { pollEsbuildOptions, REPO_ROOT } from '../../infra/bundling';
 import { ENV } from '../../shared/config';
+import { LAMBDA_ENV } from '../../shared/contract';
 import { median, round } from './stats';
 
 const run = promisify(execFile);

@@ -72,7 +72,8 @@ export async function naiveCycle(deps: NaiveDeps, target: Target, baseline: bool
       await Promise.all(deps.publishers.map((publisher) => publishOne(publisher, event)));
       transitions += 1;
     }
-    const state: JobState = change?.next ?? stored ?? { job, progressStep: null, stalledReported: false };
+    const state: JobState = change?.next ??
+      stored ?? { job, progressStep: null, stalledReported: false, occurrences: {} };
     const put = await deps.doc.send(
       new PutCommand({ TableName: deps.tableName, Item: { ...key, state }, ReturnConsumedCapacity: 'TOTAL' }),
     );

@@ -73,12 +73,11 @@ export function auditEvents(input: AuditInput): AuditReport {
       continue;
     }
     firstById.set(event.id, event);
-    const expectedId = transitionId(event, stepPercent);
-    if (event.id !== expectedId) {
+    if (occurrenceOf(event, stepPercent) === undefined) {
       duplicateIds.push({
         jobId,
         eventId: event.id,
-        detail: `${describe(event)} does not carry its transition's id ${expectedId}: a retry would get another id`,
+        detail: `${describe(event)} does not carry one of its transition's ids: a retry would get another id`,
       });
     }
     const key = transitionKey(event, stepPercent);
@@ -89,11 +88,14 @@ export function auditEvents(input: AuditInput): AuditReport {
     const problem = contradiction(event, input.history.states(jobId), complete, lastIndexByJob);
     if (problem) contradicting.push({ jobId, eventId: event.id, detail: problem });
   }
+  // A job that makes the same change n times may get n ids, never more.
   for (const [key, ids] of idsByTransition) {
-    if (ids.size > 1) {
+    const [jobId = '', type = '', status = '', step = ''] = key.split('|');
+    const times = realOccurrences(input.history.states(jobId), type, status, step, stepPercent);
+    if (ids.size > times) {
       duplicateIds.push({
-        jobId: key.split('|')[0] ?? '',
-        detail: `transition ${key} was published under ${ids.size} ids: ${[...ids].join(', ')}`,
+        jobId,
+        detail: `transition ${key} happened ${times} time${times === 1 ? '' : 's'} but was published under ${ids.size} ids: ${[...ids].join(', ')}`,
       });
     }
   }
@@ -119,20 +121,59 @@ export function auditEvents(input: AuditInput): AuditReport {
   return { events: input.events.length, distinctIds: firstById.size, lost, contradicting, duplicateIds };
 }
 
-/** What identifies a transition, the same parts the event id is made of (the target is implied). */
+/** What identifies a change, the parts the event id is made of but the occurrence (the target is implied). */
 function transitionKey(event: JobEvent, stepPercent: number): string {
   return [event.subject, typeOf(event), event.data.job.status, progressStepOf(event, stepPercent)].join('|');
 }
 
-/** The deterministic id the contract gives this transition. */
-function transitionId(event: JobEvent, stepPercent: number): string {
-  return eventId({
-    target: { region: event.data.region, projectId: event.data.project_id },
-    jobId: event.subject,
-    type: typeOf(event) as TransitionType,
-    status: event.data.job.status,
-    progressStep: progressStepOf(event, stepPercent),
-  });
+/** Most occurrences of one change the audit tries when it matches an id. */
+const MAX_OCCURRENCES = 100;
+
+/** Which occurrence of its transition the event's id stands for, or undefined when it is none. */
+function occurrenceOf(event: JobEvent, stepPercent: number): number | undefined {
+  for (let occurrence = 0; occurrence < MAX_OCCURRENCES; occurrence++) {
+    const id = eventId({
+      target: { region: event.data.region, projectId: event.data.project_id },
+      jobId: event.subject,
+      type: typeOf(event) as TransitionType,
+      status: event.data.job.status,
+      progressStep: progressStepOf(event, stepPercent),
+      occurrence,
+    });
+    if (id === event.id) return occurrence;
+  }
+  return undefined;
+}
+
+/**
+ * How many times a job's real history made this change (an upper bound on the ids it may get):
+ * once for `started` and `stalled`; otherwise each time the job entered the status (or, for
+ * `progressed`, reached the step while running).
+ */
+function realOccurrences(
+  states: readonly ObservedState[],
+  type: string,
+  status: string,
+  step: string,
+  stepPercent: number,
+): number {
+  if (type === TransitionType.Started || type === TransitionType.Stalled) return 1;
+  let times = 0;
+  let before: Job | undefined;
+  for (const { job } of states) {
+    if (type === TransitionType.Progressed) {
+      const reached = (job: Job | undefined) =>
+        job?.status === JobStatus.Running &&
+        job.progress !== null &&
+        stepPercent > 0 &&
+        Math.floor(job.progress / stepPercent) * stepPercent >= Number(step);
+      if (reached(job) && !reached(before)) times += 1;
+    } else if (job.status === status && before?.status !== status) {
+      times += 1;
+    }
+    before = job;
+  }
+  return Math.max(1, times);
 }
 
 /** The progress step a `progressed` event crossed; null for every other type. */
@@ -167,25 +208,24 @@ function contradiction(
 
   const from = lastIndexByJob.get(event.subject) ?? 0;
   const matches = (state: ObservedState) => matchesState(job, state.job, states, complete);
+  // A job that moves back and forth has the same state more than once: the event is the first
+  // occurrence, from where the job's last announced state stands, that its previous status precedes.
+  const previousBefore = (index: number) =>
+    previous === null ||
+    states.slice(0, index + (previous === job.status ? 1 : 0)).some((state) => state.job.status === previous);
   const anywhere = states.findIndex(matches);
   if (anywhere < 0) return `${describe(event)}: the job never was in this state (${JSON.stringify(job)})`;
-  let index = -1;
+  let later = -1;
   for (let i = from; i < states.length; i++) {
-    if (matches(states[i] as ObservedState)) {
-      index = i;
-      break;
+    if (!matches(states[i] as ObservedState)) continue;
+    if (later < 0) later = i;
+    if (previousBefore(i)) {
+      lastIndexByJob.set(event.subject, i);
+      return undefined;
     }
   }
-  if (index < 0) return `${describe(event)}: announced after a later state of the job was announced`;
-  lastIndexByJob.set(event.subject, index);
-
-  if (previous !== null) {
-    const before = states.slice(0, index + (previous === job.status ? 1 : 0));
-    if (!before.some((state) => state.job.status === previous)) {
-      return `${describe(event)}: the job was never ${previous} before it was ${job.status}`;
-    }
-  }
-  return undefined;
+  if (later < 0) return `${describe(event)}: announced after a later state of the job was announced`;
+  return `${describe(event)}: the job was never ${previous} before it was ${job.status}`;
 }
 
 /** What the event's type says about its status and previous status; a mismatch, or undefined. */

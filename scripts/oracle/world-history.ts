@@ -32,8 +32,10 @@ export function normaliseRawJob(raw: RawJob): Job {
   const parsed = parseJobsBody(JSON.stringify({ jobs: [raw], total_count: 1 }));
   const job = parsed.ok ? parsed.page.jobs[0] : undefined;
   if (!job) {
+    const skipped = parsed.ok ? parsed.page.skipped[0] : undefined;
+    const problem = parsed.ok ? `${skipped?.field}: ${skipped?.problem}` : parsed.problem;
     throw new UnreadableSimulatedJobError(
-      `simulated job ${raw.id} is not a valid jobs API job (${parsed.ok ? 'empty page' : parsed.problem}); fix the simulator`,
+      `simulated job ${raw.id} is not a valid jobs API job (${problem}); fix the simulator`,
     );
   }
   return job;

@@ -17,8 +17,9 @@ export interface Authenticator {
   /** Headers to add to this request (e.g. `X-Auth-Token`, or `Authorization` + `X-Sdk-Date`). */
   headersFor(request: OutgoingRequest): Promise<Record<string, string>>;
   /**
-   * Called once when a request was answered 401: drop cached credentials.
-   * Returns true when a retry can succeed (a fresh token was or can be fetched).
+   * Called when a request was answered 401, with the headers that request carried: drop the
+   * credentials it used if they are still cached. Returns true when a retry with new credentials
+   * can succeed (a token that can be fetched again), false when nothing would change (a signature).
    */
-  invalidate?(): Promise<boolean>;
+  invalidate?(used: Readonly<Record<string, string>>): Promise<boolean>;
 }

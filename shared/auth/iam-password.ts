@@ -10,8 +10,6 @@ import {
 
 /** Refresh a cached token this long before IAM says it expires. */
 export const IAM_REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
-/** After a fresh token, `invalidate()` says "no retry" for this long (no refetch storm on 401s). */
-export const IAM_REFETCH_COOLDOWN_MS = 60 * 1000;
 /** Per IAM attempt, body included. */
 export const IAM_TIMEOUT_MS = 10_000;
 /** IAM calls per token fetch when IAM is unreachable, throttling or failing (5xx). */
@@ -35,7 +33,6 @@ export interface IamPasswordOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => Date;
   readonly refreshBeforeExpiryMs?: number;
-  readonly refetchCooldownMs?: number;
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
   /** Waits between attempts; injected by tests. */
@@ -50,7 +47,6 @@ export function iamEndpointFor(region: string): string {
 
 interface CachedToken {
   readonly token: string;
-  readonly fetchedAtMs: number;
   readonly refreshAtMs: number;
 }
 
@@ -58,9 +54,16 @@ type Attempt =
   | { readonly kind: 'token'; readonly token: CachedToken }
   | { readonly kind: 'retryable'; readonly status?: number; readonly cause?: unknown };
 
+/**
+ * The token URL of an IAM endpoint. The endpoint is a base URL; one given with the API path as
+ * well (`.../v3` or `.../v3/auth/tokens`, as Huawei's docs and the simulator show it) is taken
+ * as its base, rather than asking `.../v3/auth/tokens/v3/auth/tokens` and reading the 404 as a
+ * permission problem.
+ */
 function tokensUrlOf(endpoint: string): URL {
   try {
-    return new URL(`${endpoint.replace(/\/+$/, '')}/v3/auth/tokens`);
+    const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
+    return new URL(`${base}/v3/auth/tokens`);
   } catch (cause) {
     throw new AuthConfigError(
       'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
@@ -96,7 +99,9 @@ function expiresAtMs(body: string): number | undefined {
 /**
  * Authenticates with a project-scoped IAM token obtained by password (`POST /v3/auth/tokens`),
  * sent as `X-Auth-Token`. The token is cached until shortly before it expires and fetched once
- * for concurrent callers. A 401 elsewhere drops it (`invalidate()`), unless it is itself fresh.
+ * for concurrent callers. A request refused with 401 drops the token it used (`invalidate`), however
+ * young: a token can be revoked any time. The jobs client renews once per call, so only a fresh
+ * token refused again fails the call, without a storm of logins.
  */
 export function createIamPasswordAuthenticator(options: IamPasswordOptions): Authenticator {
   for (const [field, variable] of [
@@ -115,7 +120,6 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
   const now = () => (options.now ?? (() => new Date()))().getTime();
   const sleep = options.sleep ?? defaultSleep;
   const refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? IAM_REFRESH_BEFORE_EXPIRY_MS;
-  const refetchCooldownMs = options.refetchCooldownMs ?? IAM_REFETCH_COOLDOWN_MS;
   const maxAttempts = Math.max(1, options.maxAttempts ?? IAM_MAX_ATTEMPTS);
   const requestBody = JSON.stringify({
     auth: {
@@ -159,7 +163,7 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
     const expiresMs = expiresAtMs(body) ?? fetchedAtMs + IAM_TOKEN_VALIDITY_MS;
     // A token shorter-lived than the margin is still used for half its life.
     const marginMs = Math.min(refreshBeforeExpiryMs, (expiresMs - fetchedAtMs) / 2);
-    return { kind: 'token', token: { token, fetchedAtMs, refreshAtMs: expiresMs - marginMs } };
+    return { kind: 'token', token: { token, refreshAtMs: expiresMs - marginMs } };
   }
 
   async function fetchToken(): Promise<CachedToken> {
@@ -194,10 +198,9 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
       const { token } = await currentToken();
       return { 'X-Auth-Token': token };
     },
-    async invalidate(): Promise<boolean> {
-      if (inFlight) return true;
-      if (cached && now() - cached.fetchedAtMs < refetchCooldownMs) return false;
-      cached = undefined;
+    async invalidate(used: Readonly<Record<string, string>>): Promise<boolean> {
+      // Another caller already dropped that token (and may be fetching the next): use the next.
+      if (cached !== undefined && cached.token === used['X-Auth-Token']) cached = undefined;
       return true;
     },
   };

@@ -119,6 +119,28 @@ export class JobsTimeoutError extends Error {
   }
 }
 
+/**
+ * Thrown when the caller's deadline (the invocation's time) ended a call before it had a page:
+ * the next cycle tries again. `last` says what the attempts before it met, if any.
+ */
+export class JobsDeadlineError extends Error {
+  readonly host: string;
+  readonly projectId: string;
+  readonly attempts: number;
+
+  constructor(where: JobsCallSite & { readonly attempts: number; readonly last?: string | undefined }) {
+    const last = where.last ? `; last attempt: ${where.last}` : '';
+    super(
+      `${site(where)}: stopped at the invocation's deadline (${attemptsText(where.attempts)}${last}); ` +
+        'the next cycle tries again; if this repeats, raise the function timeout or lower targetConcurrency',
+    );
+    this.name = 'JobsDeadlineError';
+    this.host = where.host;
+    this.projectId = where.projectId;
+    this.attempts = where.attempts;
+  }
+}
+
 /** Thrown when the last attempt failed below HTTP (DNS, refused or reset connection, TLS). */
 export class JobsNetworkError extends Error {
   readonly status = null;
@@ -149,9 +171,24 @@ export class JobsNetworkError extends Error {
 /** How much of a bad body an error keeps, for diagnosis. */
 export const BODY_SNIPPET_CHARS = 200;
 
+/** How much of a bad body the message itself quotes. */
+const MESSAGE_SNIPPET_CHARS = 120;
+
+/**
+ * The start of a bad body for a one-line message: control characters (a terminal escape from a
+ * hostile page included) become spaces. The caller passes the body with credentials redacted.
+ */
+function messageSnippet(body: string): string {
+  const flat = body.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  if (flat === '') return 'the body is empty';
+  const cut = flat.length > MESSAGE_SNIPPET_CHARS ? `${flat.slice(0, MESSAGE_SNIPPET_CHARS)}...` : flat;
+  return `body starts: ${JSON.stringify(cut)}`;
+}
+
 /**
  * Thrown when a success answer's body is not a jobs page (HTML from a proxy, truncated JSON,
- * wrong types, missing fields) on every attempt. The message names the first bad field.
+ * wrong types, missing fields) on every attempt. The message names the first bad field and quotes
+ * the start of the body (the caller redacts credentials from it first).
  */
 export class MalformedJobsResponseError extends Error {
   readonly status: number;
@@ -159,7 +196,7 @@ export class MalformedJobsResponseError extends Error {
   readonly projectId: string;
   /** What was wrong, e.g. `jobs[3].start_time: expected a time like ..., got "yesterday"`. */
   readonly problem: string;
-  /** The first {@link BODY_SNIPPET_CHARS} characters of the body. */
+  /** The first {@link BODY_SNIPPET_CHARS} characters of the body, credentials redacted by the caller. */
   readonly bodySnippet: string;
   readonly attempts: number;
 
@@ -174,7 +211,7 @@ export class MalformedJobsResponseError extends Error {
   ) {
     super(
       `${site(where)}: HTTP ${where.status} with a malformed body (${attemptsText(where.attempts)}): ` +
-        `${oneLine(where.problem)}; check that the endpoint is a GeminiDB jobs API and not a proxy page (see bodySnippet)`,
+        `${oneLine(where.problem)}; check that the endpoint is a GeminiDB jobs API and not a proxy page (${messageSnippet(where.body)})`,
       options,
     );
     this.name = 'MalformedJobsResponseError';

@@ -3,13 +3,14 @@ import {
   InvalidJobsClientOptionsError,
   JobsApiError,
   type JobsCallSite,
+  JobsDeadlineError,
   JobsNetworkError,
   JobsThrottledError,
   JobsTimeoutError,
   JobsUnauthorizedError,
   MalformedJobsResponseError,
 } from './errors';
-import type { JobsApi, JobsPage, JobsQuery } from './jobs-client';
+import type { JobsApi, JobsCallOptions, JobsPage, JobsQuery } from './jobs-client';
 import { buildJobsUrl, validateJobsQuery, validateProjectId } from './query';
 import { parseJobsBody } from './response';
 import { backoffDelayMs, retryAfterMs } from './retry';
@@ -58,7 +59,7 @@ type Attempt =
   | { readonly kind: 'page'; readonly status: number; readonly page: JobsPage }
   | { readonly kind: 'malformed'; readonly status: number; readonly body: string; readonly problem: string }
   | { readonly kind: 'http'; readonly status: number; readonly headers: Headers; readonly body: string }
-  | { readonly kind: 'timeout' }
+  | { readonly kind: 'timeout'; readonly timeoutMs: number }
   | { readonly kind: 'network'; readonly error: unknown };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -147,7 +148,7 @@ function networkReason(error: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-function describeAttempt(attempt: Attempt, timeoutMs: number): string | undefined {
+function describeAttempt(attempt: Attempt): string | undefined {
   switch (attempt.kind) {
     case 'page':
       return undefined;
@@ -158,7 +159,7 @@ function describeAttempt(attempt: Attempt, timeoutMs: number): string | undefine
       return `HTTP ${attempt.status}${errorCode ? ` ${errorCode}` : ''}`;
     }
     case 'timeout':
-      return `timeout after ${timeoutMs} ms`;
+      return `timeout after ${attempt.timeoutMs} ms`;
     case 'network':
       return `network error ${networkCode(attempt.error) ?? networkReason(attempt.error)}`;
   }
@@ -185,15 +186,18 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const site: JobsCallSite = { host: endpoint.host, projectId };
 
-  async function attemptOnce(url: URL): Promise<Attempt> {
+  async function attemptOnce(
+    url: URL,
+    authHeaders: Readonly<Record<string, string>>,
+    attemptTimeoutMs: number,
+  ): Promise<Attempt> {
     const headers = { 'content-type': 'application/json' };
-    const authHeaders = await auth.headersFor({ method: 'GET', url, headers, body: '' });
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    }, attemptTimeoutMs);
     try {
       const response = await fetchImpl(url.href, {
         method: 'GET',
@@ -217,7 +221,7 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
             problem: redact(parsed.problem, authHeaders),
           };
     } catch (error) {
-      return timedOut ? { kind: 'timeout' } : { kind: 'network', error };
+      return timedOut ? { kind: 'timeout', timeoutMs: attemptTimeoutMs } : { kind: 'network', error };
     } finally {
       clearTimeout(timer);
     }
@@ -257,7 +261,7 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
       case 'http':
         return httpError(attempt, attempts);
       case 'timeout':
-        return new JobsTimeoutError({ ...site, timeoutMs, attempts });
+        return new JobsTimeoutError({ ...site, timeoutMs: attempt.timeoutMs, attempts });
       case 'network':
         return new JobsNetworkError(
           {
@@ -276,17 +280,33 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
     return attempt.status === 429 || attempt.status >= 500;
   }
 
-  async function fetchPage(query: JobsQuery): Promise<{ page: JobsPage; requests: number }> {
+  /**
+   * One page, with retries. A 401 gets one fresh credential and one more attempt, however young the
+   * refused credential was (a token can be revoked any time); refused again, the call fails. With a
+   * deadline no attempt starts after it, an attempt ends by it, and no backoff sleeps past it.
+   */
+  async function fetchPage(
+    query: JobsQuery,
+    call: JobsCallOptions = {},
+  ): Promise<{ page: JobsPage; requests: number }> {
     validateJobsQuery(query);
     const url = buildJobsUrl(endpoint, projectId, query);
+    const deadlineMs = call.budgetMs === undefined ? undefined : now() + call.budgetMs;
     let requests = 0;
     let failures = 0;
     let renewedCredentials = false;
+    let last: Exclude<Attempt, { kind: 'page' }> | undefined;
     for (;;) {
+      const leftMs = deadlineMs === undefined ? Number.POSITIVE_INFINITY : deadlineMs - now();
+      if (leftMs <= 0) {
+        throw new JobsDeadlineError({ ...site, attempts: requests, last: last && describeAttempt(last) });
+      }
       requests += 1;
       const started = performance.now();
-      const attempt = await attemptOnce(url);
-      const error = describeAttempt(attempt, timeoutMs);
+      const headers = { 'content-type': 'application/json' };
+      const authHeaders = await auth.headersFor({ method: 'GET', url, headers, body: '' });
+      const attempt = await attemptOnce(url, authHeaders, Math.min(timeoutMs, leftMs));
+      const error = describeAttempt(attempt);
       options.onRequest?.({
         status: 'status' in attempt ? attempt.status : null,
         attempt: requests,
@@ -294,25 +314,32 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         ...(error === undefined ? {} : { error }),
       });
       if (attempt.kind === 'page') return { page: attempt.page, requests };
+      last = attempt;
 
       if (attempt.kind === 'http' && attempt.status === 401) {
-        if (!renewedCredentials && auth.invalidate && (await auth.invalidate())) {
+        if (!renewedCredentials && auth.invalidate && (await auth.invalidate(authHeaders))) {
           renewedCredentials = true;
           continue;
         }
         throw finalError(attempt, requests);
+      }
+      if (attempt.kind === 'timeout' && attempt.timeoutMs < timeoutMs) {
+        throw new JobsDeadlineError({ ...site, attempts: requests, last: describeAttempt(attempt) });
       }
       if (!isRetryable(attempt)) throw finalError(attempt, requests);
       failures += 1;
       if (failures >= maxAttempts) throw finalError(attempt, requests);
       const askedMs =
         attempt.kind === 'http' ? retryAfterMs(attempt.headers.get('retry-after'), now()) : undefined;
-      await sleep(askedMs ?? backoffDelayMs({ failedAttempts: failures, baseDelayMs, maxDelayMs, random }));
+      const waitMs = askedMs ?? backoffDelayMs({ failedAttempts: failures, baseDelayMs, maxDelayMs, random });
+      // A wait that would end past the deadline cannot lead to a page in time: say what failed.
+      if (deadlineMs !== undefined && now() + waitMs >= deadlineMs) throw finalError(attempt, requests);
+      await sleep(waitMs);
     }
   }
 
   return {
-    listJobs: async (query) => (await fetchPage(query)).page,
-    scanJobs: (window) => scanAllPages(fetchPage, window, site),
+    listJobs: async (query, options) => (await fetchPage(query, options)).page,
+    scanJobs: (window, options) => scanAllPages((query) => fetchPage(query, options), window, site),
   };
 }

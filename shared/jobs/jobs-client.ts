@@ -12,10 +12,22 @@ export interface JobsQuery {
   readonly limit?: 10 | 20 | 50;
 }
 
+/** A job record the API sent that does not fit the document: left out of the page, and named. */
+export interface SkippedRecord {
+  /** The record's id when it had a usable one. */
+  readonly jobId: string | null;
+  /** Where the record broke the document: `start_time`, `instance.id`, ..., or `record`. */
+  readonly field: string;
+  /** What was wrong, with the value cut short. */
+  readonly problem: string;
+}
+
 /** One page of the answer, normalised. */
 export interface JobsPage {
   readonly jobs: readonly Job[];
   readonly total_count: number;
+  /** Records of the page left out because they do not fit the document. */
+  readonly skipped: readonly SkippedRecord[];
 }
 
 /** Every job of a window, scanned through all pages, each job once. */
@@ -25,6 +37,8 @@ export interface JobsScan {
   readonly pages: number;
   /** HTTP requests sent, retries included. */
   readonly requests: number;
+  /** Records left out because they do not fit the document, each once (by id when it has one). */
+  readonly skipped: readonly SkippedRecord[];
 }
 
 /** The window (and optional filters) of a scan. */
@@ -36,8 +50,17 @@ export interface ScanWindow {
   readonly pageSize?: 10 | 20 | 50;
 }
 
+/** How long one call may go on. */
+export interface JobsCallOptions {
+  /**
+   * Milliseconds from the call by which it must be over (what is left of the invocation): no
+   * attempt starts after that, none runs past it, and no retry waits beyond it.
+   */
+  readonly budgetMs?: number;
+}
+
 /** Port of the jobs API, implemented over HTTP by `createJobsClient`. */
 export interface JobsApi {
-  listJobs(query: JobsQuery): Promise<JobsPage>;
-  scanJobs(window: ScanWindow): Promise<JobsScan>;
+  listJobs(query: JobsQuery, options?: JobsCallOptions): Promise<JobsPage>;
+  scanJobs(window: ScanWindow, options?: JobsCallOptions): Promise<JobsScan>;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { Job } from '../job';
-import type { JobsPage } from './jobs-client';
+import type { JobsPage, SkippedRecord } from './jobs-client';
 import { API_TIME_EXAMPLE, parseApiTime } from './time';
 
 const MAX_GOT_CHARS = 60;
@@ -16,10 +16,31 @@ function expected(what: string) {
   return (issue: { input?: unknown }) => `expected ${what}, got ${got(issue.input)}`;
 }
 
+/** Most characters a name or a failure reason keeps; the rest is cut (see {@link boundText}). */
+export const MAX_TEXT_CHARS = 4000;
+/** Most characters a status keeps: it is stored in every cursor that tracks the job. */
+export const MAX_STATUS_CHARS = 64;
+/** Longest job id accepted: it is part of a DynamoDB sort key (1 KB at most) and of every event. */
+export const MAX_JOB_ID_CHARS = 256;
+
+/**
+ * `value` cut to its first `maxChars` characters, with a marker that says how much was cut, so no
+ * stored item comes near DynamoDB's 400 KB and no message near SNS's 256 KB. A surrogate pair is
+ * never split.
+ */
+export function boundText(value: string, maxChars = MAX_TEXT_CHARS): string {
+  if (value.length <= maxChars) return value;
+  const keep = /[\uD800-\uDBFF]/.test(value.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+  return `${value.slice(0, keep)}... [${value.length - keep} more characters cut]`;
+}
+
 const text = z.string({ error: expected('a string') });
 const id = z
   .string({ error: expected('a string') })
-  .check(z.minLength(1, { error: expected('a non-empty string') }));
+  .check(
+    z.minLength(1, { error: expected('a non-empty string') }),
+    z.maxLength(MAX_JOB_ID_CHARS, { error: expected(`an id of at most ${MAX_JOB_ID_CHARS} characters`) }),
+  );
 
 /** Reports a value that has the right type but not the right shape. */
 function reject(ctx: z.core.ParsePayload, input: unknown, message: string): never {
@@ -74,24 +95,42 @@ const progress = z.pipe(
   }),
 );
 
-/** `""`, null or missing mean "did not fail". */
+/** `""`, null or missing mean "did not fail"; a reason is kept to {@link MAX_TEXT_CHARS}. */
 const failReason = z.pipe(
   z.optional(z.union([z.string(), z.null()], { error: expected('a string') })),
   z.transform((value: string | null | undefined) =>
-    value === null || value === undefined || value === '' ? null : value,
+    value === null || value === undefined || value === '' ? null : boundText(value),
   ),
 );
 
+/** A name: any string, kept to {@link MAX_TEXT_CHARS}. */
+const name = z.pipe(
+  text,
+  z.transform((value: string) => boundText(value)),
+);
+
+/** A status: any string (statuses nobody listed are data), kept to {@link MAX_STATUS_CHARS}. */
+const status = z.pipe(
+  text,
+  z.transform((value: string) => boundText(value, MAX_STATUS_CHARS)),
+);
+
 const instance = z.object(
-  { id, name: text },
+  { id: name, name },
   { error: expected('an object like {"id": "...", "name": "..."}') },
 );
 
-const jobDetail = z.object(
+/**
+ * Zod schema of one job record, normalising it to {@link Job}: times to ISO 8601 UTC, `progress`
+ * to a number or null, empty strings to null, long strings cut (see {@link boundText}). Unknown
+ * job names and statuses are data and pass through; extra fields are dropped. Written with
+ * `zod/mini`, which tree-shakes: the Lambda bundle carries only the validators used here.
+ */
+export const jobRecordSchema = z.object(
   {
     id,
-    name: text,
-    status: text,
+    name,
+    status,
     start_time: time,
     end_time: endTime,
     progress,
@@ -102,14 +141,12 @@ const jobDetail = z.object(
 );
 
 /**
- * Zod schema of a 200 answer of `GET /v3/{project_id}/jobs`, normalising each job to {@link Job}:
- * times to ISO 8601 UTC, `progress` to a number or null, empty strings to null. Unknown job names
- * and statuses are data and pass through; extra fields are dropped. Written with `zod/mini`, which
- * tree-shakes: the Lambda bundle carries only the validators used here.
+ * The page around the records: `jobs` must be an array and `total_count` a count, or the body is
+ * not the jobs document at all. Each record is checked on its own (see {@link parseJobsBody}).
  */
-export const jobsResponseSchema = z.object(
+const pageSchema = z.object(
   {
-    jobs: z.array(jobDetail, { error: expected('an array of jobs') }),
+    jobs: z.array(z.unknown(), { error: expected('an array of jobs') }),
     total_count: z
       .int({ error: expected('an integer >= 0') })
       .check(z.minimum(0, { error: expected('an integer >= 0') })),
@@ -132,8 +169,10 @@ export type JobsBodyResult =
   | { readonly ok: false; readonly problem: string };
 
 /**
- * Reads a success body into a {@link JobsPage}. Never throws: the caller decides whether a bad
- * body is worth another attempt (a truncated answer may be) and builds the error with the call site.
+ * Reads a success body into a {@link JobsPage}. A body that is not the jobs document (HTML, cut-off
+ * JSON, no `jobs` array) is a problem: the caller decides whether it is worth another attempt. A
+ * record that does not fit is left out of the page and listed in `skipped`, so that one odd job
+ * cannot stop the others. Never throws.
  */
 export function parseJobsBody(body: string): JobsBodyResult {
   if (body.trim() === '') return { ok: false, problem: 'body is empty' };
@@ -148,13 +187,45 @@ export function parseJobsBody(body: string): JobsBodyResult {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, problem: `body is not valid JSON (${reason}); it may have been cut off` };
   }
-  const result = jobsResponseSchema.safeParse(json);
-  if (result.success) {
-    const jobs: Job[] = result.data.jobs;
-    return { ok: true, page: { jobs, total_count: result.data.total_count } };
+  const page = pageSchema.safeParse(json);
+  if (!page.success) return { ok: false, problem: describeProblem(page.error.issues) };
+  const jobs: Job[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const record of page.data.jobs) {
+    const result = jobRecordSchema.safeParse(record);
+    if (result.success) {
+      jobs.push(result.data);
+      continue;
+    }
+    const [first] = result.error.issues;
+    skipped.push({
+      jobId: recordId(record),
+      field: first && first.path.length > 0 ? issuePath(first.path) : 'record',
+      problem: first?.message ?? 'does not match the job schema',
+    });
   }
-  const [first, ...rest] = result.error.issues;
-  if (!first) return { ok: false, problem: 'body does not match the jobs schema' };
+  return { ok: true, page: { jobs, total_count: page.data.total_count, skipped } };
+}
+
+function describeProblem(issues: readonly z.core.$ZodIssue[]): string {
+  const [first, ...rest] = issues;
+  if (!first) return 'body does not match the jobs schema';
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
-  return { ok: false, problem: `${issuePath(first.path)}: ${first.message}${more}` };
+  return `${issuePath(first.path)}: ${first.message}${more}`;
+}
+
+/** A record's id when it has a usable one, for the warning line and to tell the record apart. */
+function recordId(record: unknown): string | null {
+  if (typeof record !== 'object' || record === null) return null;
+  const value = (record as { id?: unknown }).id;
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_JOB_ID_CHARS ? value : null;
+}
+
+/**
+ * The one warning line for a record left out of a cycle: target, job id if any, field, and what
+ * was wrong with the value cut short. The CLI prints it on stderr, the Lambda logs it.
+ */
+export function skippedRecordLine(target: string, record: SkippedRecord): string {
+  const which = record.jobId === null ? 'a job record without a usable id' : `job ${record.jobId}`;
+  return `target ${target}: left out ${which}: ${record.field}: ${record.problem} (it does not fit the jobs API document; the other jobs go on)`;
 }

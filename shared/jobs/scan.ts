@@ -1,6 +1,6 @@
 import type { Job } from '../job';
 import { type JobsCallSite, JobsScanIncompleteError } from './errors';
-import type { JobsPage, JobsQuery, JobsScan, ScanWindow } from './jobs-client';
+import type { JobsPage, JobsQuery, JobsScan, ScanWindow, SkippedRecord } from './jobs-client';
 
 /** Fetches one page and says how many HTTP requests it took (retries included). */
 export type FetchJobsPage = (
@@ -23,7 +23,8 @@ export function maxPagesPerPass(totalCount: number, pageSize: number): number {
  * lower offsets, so the page that first shows a smaller `total_count` was read too far down:
  * the scan steps back by the shrink and reads again from there. If the pass still ends with fewer
  * unique jobs than the API counts (a job landed at the head behind us), a second pass runs; if
- * that is short too, the scan fails rather than report a partial window as complete.
+ * that is short too, the scan fails rather than report a partial window as complete. A record left
+ * out because it does not fit the document still counts as read: it is reported in `skipped`.
  */
 export async function scanAllPages(
   fetchPage: FetchJobsPage,
@@ -32,17 +33,23 @@ export async function scanAllPages(
 ): Promise<JobsScan> {
   const pageSize = window.pageSize ?? DEFAULT_SCAN_PAGE_SIZE;
   const seen = new Map<string, Job>();
+  const skippedById = new Map<string, SkippedRecord>();
+  let anonymous: SkippedRecord[] = [];
   let pages = 0;
   let requests = 0;
 
+  const skippedIds = () => [...skippedById.keys()].filter((jobId) => !seen.has(jobId));
+  const found = () => seen.size + skippedIds().length + anonymous.length;
   const incomplete = (expected: number, reason: string) =>
-    new JobsScanIncompleteError({ ...site, found: seen.size, expected, pages, reason });
+    new JobsScanIncompleteError({ ...site, found: found(), expected, pages, reason });
 
   async function pass(): Promise<number> {
     let offset = 0;
     let previousTotal: number | undefined;
     let latestTotal = 0;
     let pagesThisPass = 0;
+    // Records without a usable id cannot be told apart across pages: count the last pass's.
+    anonymous = [];
     for (;;) {
       const query: JobsQuery = {
         start_time: window.start,
@@ -57,6 +64,10 @@ export async function scanAllPages(
       pagesThisPass += 1;
       requests += sent;
       for (const job of page.jobs) seen.set(job.id, job);
+      for (const record of page.skipped) {
+        if (record.jobId === null) anonymous.push(record);
+        else skippedById.set(record.jobId, record);
+      }
 
       latestTotal = page.total_count;
       const delta = previousTotal === undefined ? 0 : latestTotal - previousTotal;
@@ -65,8 +76,9 @@ export async function scanAllPages(
         // Even an empty page: the jobs behind a vanished one moved up into what was already read.
         offset = Math.max(0, offset + delta);
       } else {
-        if (page.jobs.length === 0) break;
-        offset += page.jobs.length;
+        const read = page.jobs.length + page.skipped.length;
+        if (read === 0) break;
+        offset += read;
       }
       if (offset >= latestTotal) break;
       const limit = maxPagesPerPass(latestTotal, pageSize);
@@ -76,9 +88,10 @@ export async function scanAllPages(
   }
 
   let expected = await pass();
-  if (seen.size < expected) {
+  if (found() < expected) {
     expected = await pass();
-    if (seen.size < expected) throw incomplete(expected, 'still short after a second pass');
+    if (found() < expected) throw incomplete(expected, 'still short after a second pass');
   }
-  return { jobs: [...seen.values()], pages, requests };
+  const skipped = [...skippedIds().map((jobId) => skippedById.get(jobId) as SkippedRecord), ...anonymous];
+  return { jobs: [...seen.values()], pages, requests, skipped };
 }

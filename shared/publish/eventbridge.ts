@@ -4,6 +4,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import { awsClientConfig } from '../aws-client-config';
 import type { JobEvent } from '../job-event';
 import { PublishError, PublishThrottledError } from './errors';
 import { EVENTBRIDGE_SOURCE, parseEventBus } from './event-bus';
@@ -113,7 +114,8 @@ export function putEventsBatches<T extends { readonly size: number }>(
  * limits, one request after another. `PutEvents` answers per entry: a refused entry (its
  * `ErrorCode`) is refused here and stays in the outbox, the accepted ones are not. A request that
  * fails as a whole (throttled, network, 5xx after the SDK's retries) refuses its entries and the
- * next request is still sent; no request starts past the deadline.
+ * next request is still sent; no request starts once the budget is spent, and each one gets what is
+ * left of it as its abort signal.
  */
 export function createEventBridgePublisher(options: EventBridgePublisherOptions): Publisher {
   const { eventBus } = options;
@@ -123,7 +125,9 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
   return {
     name: 'eventbridge',
     async publish(events, publishOptions) {
-      return { refused: await putAll(client, eventBus, events, publishOptions?.deadlineMs, now) };
+      const budgetMs = publishOptions?.budgetMs;
+      const deadlineMs = budgetMs === undefined ? undefined : now() + budgetMs;
+      return { refused: await putAll(client, eventBus, events, deadlineMs, now) };
     },
     async close(): Promise<void> {
       if (ownsClient) client.destroy();
@@ -131,10 +135,13 @@ export function createEventBridgePublisher(options: EventBridgePublisherOptions)
   };
 }
 
-/** A client in the region of a bus ARN (where `PutEvents` must go), else in the default region. */
+/**
+ * A client with the watcher's time bounds, in the region of a bus ARN (where `PutEvents` must go),
+ * else in the SDK's default region.
+ */
 export function eventBridgeClientFor(eventBus: string): EventBridgeClient {
   const region = parseEventBus(eventBus)?.region;
-  return new EventBridgeClient(region ? { region } : {});
+  return new EventBridgeClient({ ...awsClientConfig(), ...(region ? { region } : {}) });
 }
 
 async function putAll(

@@ -4,10 +4,11 @@ import { PublishError } from './errors';
 /** How long a publish may go on. */
 export interface PublishOptions {
   /**
-   * Epoch ms after which no send may start: the invocation's deadline or the end of the cycle's
-   * lease. Events not sent by then are refused with reason {@link DEADLINE_REASON}.
+   * Milliseconds from the call after which no send may start: what is left of the invocation or of
+   * the cycle's lease. Events not sent by then are refused with reason {@link DEADLINE_REASON}.
+   * Relative, so that the caller's clock and the sink's need not agree.
    */
-  readonly deadlineMs?: number;
+  readonly budgetMs?: number;
 }
 
 /** One event a sink did not take, and why (one line, no secrets). */
@@ -56,7 +57,7 @@ export async function publishEach(
   now: () => number = Date.now,
 ): Promise<PublishResult> {
   const refused: RefusedEvent[] = [];
-  const deadlineMs = options?.deadlineMs;
+  const deadlineMs = options?.budgetMs === undefined ? undefined : now() + options.budgetMs;
   for (const event of events) {
     const leftMs = deadlineMs === undefined ? undefined : deadlineMs - now();
     if (leftMs !== undefined && leftMs <= 0) {

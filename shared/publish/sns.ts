@@ -1,5 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { awsClientConfig } from '../aws-client-config';
 import type { JobEvent } from '../job-event';
 import { PublishError, PublishThrottledError } from './errors';
 import { emailText, subjectLine } from './format';
@@ -64,7 +65,7 @@ export function snsPublishInput(topicArn: string, event: JobEvent): PublishComma
 export function createSnsPublisher(options: SnsPublisherOptions): Publisher {
   const { topicArn } = options;
   const ownsClient = options.client === undefined;
-  const client = options.client ?? new SNSClient({});
+  const client = options.client ?? new SNSClient(awsClientConfig());
   return {
     name: 'sns',
     publish: (events, options) =>

@@ -25,22 +25,6 @@ export class StoreTableNotFoundError extends Error {
   }
 }
 
-/** Another cycle took over the per-target lease before this one released it. */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-  constructor(
-    readonly targetKey: string,
-    readonly owner: string,
-    cause: unknown,
-  ) {
-    super(
-      `lease on ${targetKey} is no longer held by "${owner}": another cycle took it over; ` +
-        'raise leaseSeconds above the longest cycle so it cannot expire mid-cycle',
-      { cause },
-    );
-  }
-}
-
 /** A table created by `ensureTable` did not become ACTIVE in time. */
 export class StoreTableNotActiveError extends Error {
   override readonly name = 'StoreTableNotActiveError';

@@ -3,8 +3,8 @@ import { durationSeconds, eventId } from '../build-event';
 import type { Job } from '../job';
 import { EVENT_TYPE_PREFIX, type JobEvent } from '../job-event';
 import { eventSource, type Target } from '../target';
-import { type JobState, TransitionType } from '../transition';
-import type { Claim, Cursor, CursorState, JobDigest, StoredJob } from './task-store';
+import { changeKey, type JobState, TransitionType } from '../transition';
+import type { Cursor, CursorState, JobDigest, Lease, StoredJob } from './task-store';
 
 /**
  * An outbox entry in the compact form the store writes for an event of the item's own job built the
@@ -33,22 +33,11 @@ export type CompactPendingEntry = readonly [
 export type StoredTime = number | string;
 
 /**
- * One outbox entry as stored in the job item's `pending` map (keyed by event id). The store writes
- * the {@link CompactPendingEntry} tuple when it can; the map forms are what earlier versions wrote
- * (an event without its derivable fields) and any other event, kept whole under `event`.
+ * One outbox entry as stored in the job item's `pending` map (keyed by event id): the
+ * {@link CompactPendingEntry} tuple when it rebuilds the event exactly (always, for events the
+ * watcher builds), else the whole event.
  */
-export type PendingEntry =
-  | CompactPendingEntry
-  | { readonly seq: number; readonly event: JobEvent }
-  | {
-      readonly seq: number;
-      /** The transition type, the suffix after `com.huaweicloud.geminidb.job.`. */
-      readonly type: string;
-      readonly time: string;
-      readonly job: Job;
-      readonly previous_status: string | null;
-      readonly duration_seconds: number | null;
-    };
+export type PendingEntry = CompactPendingEntry | { readonly seq: number; readonly event: JobEvent };
 
 /** The job item as stored (see `DynamoDbTaskStore`). */
 export interface JobItem {
@@ -58,49 +47,39 @@ export interface JobItem {
   readonly version: number;
   readonly progress_step: number | null;
   readonly stalled_reported: boolean;
+  /** Transitions emitted so far, by change key; absent when none. */
+  readonly occurrences?: Readonly<Record<string, number>>;
   readonly pending: Readonly<Record<string, PendingEntry>>;
-  readonly pending_since?: string;
-  readonly claim_owner?: string;
-  readonly claim_until_ms?: number;
-  readonly observed_at_ms?: number;
   readonly updated_at: string;
   readonly expires_at?: number;
   /** The event history: the last event of each type, under `h_<type>` (see {@link HistoryTuple}). */
   readonly [history: `${typeof HISTORY_ATTRIBUTE_PREFIX}${string}`]: HistoryTuple | undefined;
 }
 
-/** A digest entry as stored: `[version, status, progressStep, stalledReported, startSeconds, pending]`. */
-type DigestTuple = readonly [number, string, number | null, boolean, number, boolean];
+/**
+ * A digest entry as stored: `[version, status, progressStep, stalledReported, startSeconds, pending,
+ * occurrences?]`, the occurrences only when the job has repeated a change.
+ */
+type DigestTuple =
+  | readonly [number, string, number | null, boolean, number, boolean]
+  | readonly [number, string, number | null, boolean, number, boolean, Readonly<Record<string, number>>];
+
+/** The lease as stored on the cursor item. */
+export interface LeaseItem {
+  readonly owner: string;
+  readonly until_ms: number;
+  readonly intent: readonly string[];
+}
 
 /** The cursor item as stored (see `DynamoDbTaskStore`). */
 export interface CursorItem {
   readonly baseline_done?: boolean;
   readonly last_cycle_at?: string | null;
-  readonly lease_owner?: string;
-  readonly lease_until_ms?: number;
+  readonly lease?: LeaseItem;
   readonly revision?: number;
   readonly watermark_ms?: number | null;
   readonly last_full_resync_ms?: number | null;
   readonly jobs?: Readonly<Record<string, DigestTuple>>;
-}
-
-/** The stored form of one event, compact when the event can be rebuilt from the target. */
-export function encodeEntry(target: Target, event: JobEvent, seq: number): PendingEntry {
-  const derivable =
-    event.type.startsWith(EVENT_TYPE_PREFIX) &&
-    event.source === eventSource(target) &&
-    event.subject === event.data.job.id &&
-    event.data.region === target.region &&
-    event.data.project_id === target.projectId;
-  if (!derivable) return { seq, event };
-  return {
-    seq,
-    type: event.type.slice(EVENT_TYPE_PREFIX.length),
-    time: event.time,
-    job: event.data.job,
-    previous_status: event.data.previous_status,
-    duration_seconds: event.data.duration_seconds,
-  };
 }
 
 /** A time as stored: epoch ms when that round-trips to the same ISO text. */
@@ -129,10 +108,10 @@ function derivable(target: Target, jobId: string, event: JobEvent): boolean {
 
 /**
  * The stored form of one event of job `jobId`'s item: the compact tuple when it rebuilds the event
- * exactly, else {@link encodeEntry}'s form.
+ * exactly, else the whole event.
  */
 export function encodePending(target: Target, jobId: string, event: JobEvent, seq: number): PendingEntry {
-  if (!derivable(target, jobId, event)) return encodeEntry(target, event, seq);
+  if (!derivable(target, jobId, event)) return { seq, event };
   const { job } = event.data;
   const entry: CompactPendingEntry = [
     seq,
@@ -149,9 +128,7 @@ export function encodePending(target: Target, jobId: string, event: JobEvent, se
     job.instance.name,
     job.fail_reason,
   ];
-  return isDeepStrictEqual(decodeEntry(target, event.id, entry, jobId), event)
-    ? entry
-    : encodeEntry(target, event, seq);
+  return isDeepStrictEqual(decodeEntry(target, event.id, entry, jobId), event) ? entry : { seq, event };
 }
 
 function isCompact(entry: PendingEntry): entry is CompactPendingEntry {
@@ -197,23 +174,7 @@ export function decodeEntry(target: Target, id: string, entry: PendingEntry, job
       },
     };
   }
-  if ('event' in entry) return entry.event;
-  return {
-    specversion: '1.0',
-    id,
-    source: eventSource(target),
-    type: `${EVENT_TYPE_PREFIX}${entry.type}` as JobEvent['type'],
-    subject: entry.job.id,
-    time: entry.time,
-    datacontenttype: 'application/json',
-    data: {
-      region: target.region,
-      project_id: target.projectId,
-      job: entry.job,
-      previous_status: entry.previous_status,
-      duration_seconds: entry.duration_seconds,
-    },
-  };
+  return entry.event;
 }
 
 /** The pending events of an item, oldest first. */
@@ -223,63 +184,68 @@ export function pendingEvents(target: Target, item: Pick<JobItem, 'pending'> & {
     .map(([id, entry]) => decodeEntry(target, id, entry, item.job?.id));
 }
 
-/** The claim on an item, if any. */
-export function claimOf(item: Pick<JobItem, 'claim_owner' | 'claim_until_ms'>): Claim | undefined {
-  return item.claim_owner !== undefined && item.claim_until_ms !== undefined
-    ? { owner: item.claim_owner, untilMs: item.claim_until_ms }
-    : undefined;
-}
-
 /** A job item as the domain sees it. */
 export function toStoredJob(target: Target, item: JobItem): StoredJob {
-  const claim = claimOf(item);
   return {
     job: item.job,
     progressStep: item.progress_step ?? null,
     stalledReported: item.stalled_reported ?? false,
+    occurrences: item.occurrences ?? {},
     version: item.version,
     pending: pendingEvents(target, item),
-    ...(claim ? { claim } : {}),
-    ...(item.observed_at_ms === undefined ? {} : { observedAtMs: item.observed_at_ms }),
   };
 }
 
-/** A cursor item as the domain sees it; digest fields only when the item has them. */
+/** A cursor item as the domain sees it. A cursor without a revision has no usable digest. */
 export function toCursor(item: CursorItem): Cursor {
-  const cursor: Cursor = {
-    baselineDone: item.baseline_done ?? false,
-    lastCycleAt: item.last_cycle_at ?? null,
-    leaseOwner: item.lease_owner ?? null,
-    leaseUntilMs: item.lease_until_ms ?? null,
-  };
-  if (item.revision === undefined) return cursor;
   const jobs = new Map<string, JobDigest>();
-  for (const [id, [version, status, progressStep, stalledReported, startSeconds, pending]] of Object.entries(
-    item.jobs ?? {},
-  )) {
-    jobs.set(id, { version, status, progressStep, stalledReported, startMs: startSeconds * 1000, pending });
+  if (item.revision !== undefined) {
+    for (const [id, tuple] of Object.entries(item.jobs ?? {})) {
+      const [version, status, progressStep, stalledReported, startSeconds, pending, occurrences] = tuple;
+      jobs.set(id, {
+        version,
+        status,
+        progressStep,
+        stalledReported,
+        startMs: startSeconds * 1000,
+        pending,
+        occurrences: occurrences ?? {},
+      });
+    }
   }
   return {
-    ...cursor,
-    revision: item.revision,
-    watermarkMs: item.watermark_ms ?? null,
-    lastFullResyncMs: item.last_full_resync_ms ?? null,
+    revision: item.revision ?? null,
+    baselineDone: item.baseline_done ?? false,
+    lastCycleAt: item.last_cycle_at ?? null,
+    watermarkMs: item.revision === undefined ? null : (item.watermark_ms ?? null),
+    lastFullResyncMs: item.revision === undefined ? null : (item.last_full_resync_ms ?? null),
     jobs,
+    lease: item.lease ? leaseOf(item.lease) : null,
   };
 }
 
-/** The attributes of a cursor item for `state` (keys and revision are added by the store). */
-export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision'> {
+function leaseOf(item: LeaseItem): Lease {
+  return { owner: item.owner, untilMs: item.until_ms, intent: [...(item.intent ?? [])] };
+}
+
+/** The lease as the cursor item stores it. */
+export function leaseAttribute(lease: Lease): LeaseItem {
+  return { owner: lease.owner, until_ms: lease.untilMs, intent: [...lease.intent] };
+}
+
+/** The attributes of a cursor item for `state` (keys, revision and lease are added by the store). */
+export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision' | 'lease'> {
   const jobs: Record<string, DigestTuple> = {};
   for (const [id, digest] of state.jobs) {
-    jobs[id] = [
+    const base = [
       digest.version,
       digest.status,
       digest.progressStep,
       digest.stalledReported,
       Math.floor(digest.startMs / 1000),
       digest.pending,
-    ];
+    ] as const;
+    jobs[id] = Object.keys(digest.occurrences).length > 0 ? [...base, digest.occurrences] : base;
   }
   return {
     baseline_done: state.baselineDone,
@@ -295,9 +261,10 @@ export const HISTORY_ATTRIBUTE_PREFIX = 'h_';
 
 /**
  * The last event of one type of a job, as its history attribute keeps it:
- * `[status, progressStep, previous_status, time, progress, end_time, fail_reason]`. Every other
- * part of the event follows from the target and the job as last recorded: the id from the target,
- * job id, type, status and progress step (see `eventId`), `duration_seconds` from the job, and the
+ * `[status, progressStep, previous_status, time, progress, end_time, fail_reason, occurrence?]`
+ * (the occurrence only when above 0). Every other part of the event follows from the target and the
+ * job as last recorded: the id from the target, job id, type, status, progress step and occurrence
+ * (see `eventId`), `duration_seconds` from the job, and the
  * job's id, name, start time and instance from the item's `job`. `fail_reason` is `1` when it was
  * the recorded job's own (the usual case: it is not stored twice), so a replay shows the job's
  * fail reason as last recorded.
@@ -310,6 +277,7 @@ export type HistoryTuple = readonly [
   progress: number | null,
   endTime: StoredTime | null,
   failReason: string | null | 1,
+  occurrence?: number,
 ];
 
 const TRANSITION_TYPES = new Set<string>(Object.values(TransitionType));
@@ -328,15 +296,20 @@ export function encodeHistory(
   const type = event.type.slice(EVENT_TYPE_PREFIX.length);
   if (!derivable(target, job.id, event) || !TRANSITION_TYPES.has(type)) return undefined;
   const snapshot = event.data.job;
-  const tuple: HistoryTuple = [
+  const progressStep = type === TransitionType.Progressed ? state.progressStep : null;
+  // The state counts this event's change already: its occurrence is one less.
+  const key = changeKey({ type: type as TransitionType, status: snapshot.status, progressStep });
+  const occurrence = Math.max(0, (state.occurrences[key] ?? 1) - 1);
+  const base = [
     snapshot.status,
-    type === TransitionType.Progressed ? state.progressStep : null,
+    progressStep,
     event.data.previous_status,
     storeTime(event.time),
     snapshot.progress,
     snapshot.end_time === null ? null : storeTime(snapshot.end_time),
     snapshot.fail_reason !== null && snapshot.fail_reason === job.fail_reason ? 1 : snapshot.fail_reason,
-  ];
+  ] as const;
+  const tuple: HistoryTuple = occurrence > 0 ? [...base, occurrence] : base;
   const rebuilt = decodeHistory(target, job, type, tuple);
   return isDeepStrictEqual(rebuilt, event)
     ? { attribute: `${HISTORY_ATTRIBUTE_PREFIX}${type}`, tuple }
@@ -345,7 +318,7 @@ export function encodeHistory(
 
 /** The event a history tuple of type `type` stands for, on the job as last recorded. */
 export function decodeHistory(target: Target, job: Job, type: string, tuple: HistoryTuple): JobEvent {
-  const [status, progressStep, previous, time, progress, end, reason] = tuple;
+  const [status, progressStep, previous, time, progress, end, reason, occurrence] = tuple;
   const snapshot: Job = {
     id: job.id,
     name: job.name,
@@ -358,7 +331,14 @@ export function decodeHistory(target: Target, job: Job, type: string, tuple: His
   };
   return {
     specversion: '1.0',
-    id: eventId({ target, jobId: job.id, type: type as TransitionType, status, progressStep }),
+    id: eventId({
+      target,
+      jobId: job.id,
+      type: type as TransitionType,
+      status,
+      progressStep,
+      occurrence: occurrence ?? 0,
+    }),
     source: eventSource(target),
     type: `${EVENT_TYPE_PREFIX}${type}` as JobEvent['type'],
     subject: job.id,

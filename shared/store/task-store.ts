@@ -2,22 +2,12 @@ import type { JobEvent } from '../job-event';
 import type { Target } from '../target';
 import type { JobState } from '../transition';
 
-/** Who may publish a job's outbox, and until when (epoch ms): a live claim keeps other cycles off. */
-export interface Claim {
-  readonly owner: string;
-  readonly untilMs: number;
-}
-
 /** A job as stored: its state, the optimistic-lock version, and its outbox. */
 export interface StoredJob extends JobState {
   /** Bumped by every recordJob; a write naming an older version is refused. */
   readonly version: number;
   /** Events recorded but not yet marked published, oldest first. */
   readonly pending: readonly JobEvent[];
-  /** The cycle publishing `pending`, if one claimed it; absent when nobody did. */
-  readonly claim?: Claim;
-  /** When the scan that gave this state started (epoch ms); absent on items of earlier versions. */
-  readonly observedAtMs?: number;
 }
 
 /**
@@ -31,36 +21,44 @@ export interface JobDigest {
   readonly stalledReported: boolean;
   /** The job's start (epoch ms, whole seconds): where the incremental window must reach back to. */
   readonly startMs: number;
-  /** The job item may hold unpublished events: the next cycle claims and publishes them. */
+  /** The job item holds unpublished events: the next cycle reads it and publishes them. */
   readonly pending: boolean;
+  /** The job state's occurrences (see `JobState`), so the next event of a repeated change gets a new id. */
+  readonly occurrences: Readonly<Record<string, number>>;
+}
+
+/**
+ * The per-target lease: the cycle that holds it is the only one recording and publishing the
+ * target's jobs until `untilMs`, and `intent` names the jobs it is about to write, so that a cycle
+ * that finds the lease expired knows which job items a dead holder may have left changed.
+ */
+export interface Lease {
+  readonly owner: string;
+  /** Epoch ms. */
+  readonly untilMs: number;
+  /** Job ids the holder may write. */
+  readonly intent: readonly string[];
 }
 
 /** What a cycle writes to the cursor: everything the next cycle needs in one read. */
 export interface CursorState {
-  /** The first cycle (silent baseline or announcement) has been recorded. */
+  /** The first cycle (silent baseline or announcement) has been recorded in full. */
   readonly baselineDone: boolean;
   /** ISO 8601 UTC of the last cycle that wrote the cursor (idle cycles write nothing). */
   readonly lastCycleAt: string | null;
   /** Newest job start seen (epoch ms); null before any job was seen. */
   readonly watermarkMs: number | null;
-  /** When the last full 30-day resync ran (epoch ms); null before the first. */
+  /** When the last full 30-day resync ran (epoch ms); null before the first, or when one is due. */
   readonly lastFullResyncMs: number | null;
-  /** Jobs still open, jobs near the watermark and jobs with pending events, by job id. */
+  /** Jobs still running, jobs near the watermark and jobs with pending events, by job id. */
   readonly jobs: ReadonlyMap<string, JobDigest>;
 }
 
-/**
- * Per-target bookkeeping, one small item. `revision` and the digest fields are absent on a cursor
- * written by an earlier version of the watcher (the cycle then runs a full resync). The lease
- * fields belong to the exclusive lease of `DynamoDbTaskStore`, which the cycle does not use.
- */
-export interface Cursor extends Partial<Omit<CursorState, 'baselineDone' | 'lastCycleAt'>> {
-  readonly baselineDone: boolean;
-  readonly lastCycleAt: string | null;
-  /** Bumped by every saveCursor: the optimistic lock of the cursor. */
-  readonly revision?: number;
-  readonly leaseOwner: string | null;
-  readonly leaseUntilMs: number | null;
+/** The cursor as read: its state, its revision (the optimistic lock) and the lease, if any. */
+export interface Cursor extends CursorState {
+  /** Bumped by every write of the cursor; null on a cursor written before revisions existed. */
+  readonly revision: number | null;
+  readonly lease: Lease | null;
 }
 
 /** What a cycle writes for one changed job. */
@@ -70,61 +68,44 @@ export interface JobRecord {
   readonly events: readonly JobEvent[];
   /** The version read before diffing; null for a job not stored yet. */
   readonly expectedVersion: number | null;
-  /** Set on the item with the events, so that no other cycle publishes them meanwhile. */
-  readonly claim?: Claim;
-  /** The writer's clock (epoch ms), to tell whether a claim found on the item has expired. */
-  readonly nowMs?: number;
-  /** When the scan that gave `state` started (epoch ms): a later writer with an older scan backs off. */
-  readonly observedAtMs?: number;
-}
-
-/** A record that went through. */
-export interface RecordedJob {
-  /** The job's version after the write. */
-  readonly version: number;
-  /**
-   * The events the writer now owns and must publish, oldest first: its own, preceded by events
-   * left pending earlier unless another cycle's claim on them was still live.
-   */
-  readonly outbox: readonly JobEvent[];
-  /**
-   * Events on the item the writer does not own (not in `outbox`): another live cycle's, or, after a
-   * write without events, whatever was left pending. A later cycle replays them.
-   */
-  readonly unownedPending: number;
 }
 
 /**
- * Port: where the watcher keeps job state, the per-target cursor and the outbox.
+ * Port: where the watcher keeps job state, the per-target cursor with its lease, and the outbox.
  * Adapters use single-item conditional writes only (no transactions).
  */
 export interface TaskStore {
   /** The target's cursor, or null before its first cycle (strongly consistent). */
   getCursor(target: Target): Promise<Cursor | null>;
   /**
-   * Replaces the cursor if its revision is still `expectedRevision` (null: no cursor yet, or one
-   * without a revision). Returns false when another cycle wrote it first (re-read and merge).
+   * Takes the lease and records its intent, if the cursor's revision is still `expectedRevision`
+   * (null: no cursor yet) and no other owner holds a lease that is live at `nowMs`. False when
+   * another cycle got there first: that cycle does the work.
    */
-  saveCursor(target: Target, state: CursorState, expectedRevision: number | null): Promise<boolean>;
+  takeLease(target: Target, lease: Lease, expectedRevision: number | null, nowMs: number): Promise<boolean>;
+  /**
+   * Writes the cursor and frees the lease. With `leaseOwner`, only while that owner still holds the
+   * lease; without, only if the revision is still `expectedRevision` and no other owner holds a lease
+   * live at `nowMs`. False when the condition failed (another cycle took over).
+   */
+  saveCursor(
+    target: Target,
+    state: CursorState,
+    condition: {
+      readonly expectedRevision: number | null;
+      readonly leaseOwner?: string;
+      readonly nowMs: number;
+    },
+  ): Promise<boolean>;
   /** Every stored job of the target, by job id (strongly consistent). */
   loadJobs(target: Target): Promise<Map<string, StoredJob>>;
   /** One stored job, or null (strongly consistent). */
   getJob(target: Target, jobId: string): Promise<StoredJob | null>;
   /**
-   * Writes a job's new state and appends its events to the outbox, if the stored version is
-   * still `expectedVersion`. Returns null when another cycle wrote first (re-read and diff again).
+   * Writes a job's new state and appends its events to the outbox, if the stored version is still
+   * `expectedVersion`. Returns the job as it now stands, or null when the version had moved on.
    */
-  recordJob(target: Target, record: JobRecord): Promise<RecordedJob | null>;
-  /**
-   * Claims a job's pending events for `claim.owner` if it has some and no other live claim holds
-   * them; returns the job with its outbox, or null when there was nothing to claim.
-   */
-  claimPending(target: Target, jobId: string, claim: Claim, nowMs: number): Promise<StoredJob | null>;
-  /** Drops `owner`'s claim (its cycle leaves events pending); a no-op when another owns it. */
-  releaseClaim(target: Target, jobId: string, owner: string): Promise<void>;
-  /**
-   * Removes exactly these event ids from the job's outbox, and the claim with the last of them.
-   * Idempotent. Returns how many events are still pending.
-   */
+  recordJob(target: Target, record: JobRecord): Promise<StoredJob | null>;
+  /** Removes exactly these event ids from the job's outbox. Idempotent. Returns how many are left. */
   markPublished(target: Target, jobId: string, eventIds: readonly string[]): Promise<number>;
 }

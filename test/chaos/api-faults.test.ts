@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RawJob } from '../../local/simulator/raw-job';
-import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle';
-import { CycleError } from '../../shared/cycle-errors';
+import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle/cycle';
+import { CycleError } from '../../shared/cycle/errors';
 import { ApiFault, type ChaosTarget, minutesAgo, useChaosWorld } from './support/chaos-world';
 import { storeSnapshot, transitionsOf } from './support/snapshot';
 

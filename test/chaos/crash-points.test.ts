@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle';
+import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle/cycle';
 import type { JobEvent } from '../../shared/job-event';
 import { minutesAgo, useChaosWorld } from './support/chaos-world';
 import { type CrashPoint, simulatedProcess } from './support/crash';

@@ -3,17 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime, type RawJob } from '../../local/simulator/raw-job';
 import { auditEvents } from '../../scripts/oracle/audit';
 import { createWorldHistory, normaliseRawJob, sameJob } from '../../scripts/oracle/world-history';
-import { type CycleReport, pollTarget } from '../../shared/cycle';
-import { CycleError } from '../../shared/cycle-errors';
+import { type CycleReport, pollTarget } from '../../shared/cycle/cycle';
+import { CycleError } from '../../shared/cycle/errors';
 import { isTerminalStatus } from '../../shared/job';
 import { validateEvent } from '../support/event-schema';
 import { ApiFault, type ChaosTarget, minutesAgo, useChaosWorld } from './support/chaos-world';
 import { type CrashPoint, type SimulatedProcess, simulatedProcess } from './support/crash';
 import { transitionsOf } from './support/snapshot';
 
-// Random job lifecycles through random API faults, sink failures, crash points and overlapping
+// Random job lifecycles (including jobs that move back and forth between Running and Suspended, and
+// progress that resets) through random API faults, sink failures, crash points and overlapping
 // cycles, checked against the outbox invariants: every terminal status reached after the baseline
-// is published at least once; no event contradicts the job's real history; one id per transition.
+// is published at least once; every move a completed cycle saw is published under an id of its own;
+// no event contradicts the job's real history; a change never gets more ids than it happened.
 const world = useChaosWorld(6);
 
 /** Fixed, so a failure replays; `CHAOS_SEED` and `CHAOS_RUNS` explore further (e.g. 1000 runs). */
@@ -23,18 +25,6 @@ const LEASE_SECONDS = 60;
 const PAGE_SIZE = 10;
 const MAX_SETTLE_CYCLES = 10;
 
-/**
- * Known bugs (test/chaos/found-bugs.test.ts) the scenarios steer around, so that this test guards
- * everything else meanwhile. Set each to false once its bug is fixed.
- */
-const AVOID_KNOWN_BUGS = {
-  /**
-   * A job first recorded by a cycle that died before saving the cursor, and then out of the window,
-   * keeps its events pending until the next full resync: every hidden job comes back before settling.
-   */
-  pendingOfVanishedJobAfterCrash: true,
-};
-
 type Outcome = 'Completed' | 'Failed';
 type Step =
   | { readonly kind: 'add'; readonly status: string; readonly progress: number }
@@ -42,6 +32,9 @@ type Step =
   | { readonly kind: 'start'; readonly pick: number }
   | { readonly kind: 'finish'; readonly pick: number; readonly outcome: Outcome }
   | { readonly kind: 'vanish'; readonly pick: number }
+  | { readonly kind: 'suspend'; readonly pick: number }
+  | { readonly kind: 'resume'; readonly pick: number; readonly progress: number }
+  | { readonly kind: 'reset'; readonly pick: number }
   | { readonly kind: 'reappear'; readonly pick: number; readonly outcome: Outcome | 'same' }
   | { readonly kind: 'cycle'; readonly plan: CyclePlan };
 
@@ -66,7 +59,7 @@ interface Scenario {
 
 const outcome = fc.constantFrom<Outcome>('Completed', 'Failed');
 const newJob = fc.record({
-  status: fc.constantFrom('Running', 'Running', 'Running', 'Pending', 'Completed', 'Failed'),
+  status: fc.constantFrom('Running', 'Running', 'Running', 'Pending', 'Suspended', 'Completed', 'Failed'),
   progress: fc.integer({ min: 0, max: 60 }),
 });
 const cyclePlan: fc.Arbitrary<CyclePlan> = fc.record({
@@ -111,6 +104,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('start' as const), pick: fc.nat() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), outcome }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('vanish' as const), pick: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('suspend' as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('resume' as const),
+      pick: fc.nat(),
+      progress: fc.integer({ min: 0, max: 90 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), pick: fc.nat() }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -144,6 +147,8 @@ async function play(input: Scenario): Promise<string[]> {
   const history = createWorldHistory();
   const hidden = new Map<string, RawJob>();
   const seenByCleanScan = new Set<string>();
+  /** Per job, the statuses completed cycles saw, in order, with when (the history's axis). */
+  const cleanSightings = new Map<string, { status: string; at: number }[]>();
   let skewMs = 5_000;
   const now = () => Date.now() + skewMs;
   let at = 0;
@@ -232,8 +237,14 @@ async function play(input: Scenario): Promise<string[]> {
       }
       if (!report || process.dead || report.outcome === 'skipped') continue;
       clean = report;
-      for (const scan of process.scans)
-        for (const job of scan.jobs) seenByCleanScan.add(`${job.id}|${job.status}`);
+      for (const scan of process.scans) {
+        for (const job of scan.jobs) {
+          seenByCleanScan.add(`${job.id}|${job.status}`);
+          const sightings = cleanSightings.get(job.id) ?? [];
+          if (sightings.at(-1)?.status !== job.status) sightings.push({ status: job.status, at });
+          cleanSightings.set(job.id, sightings);
+        }
+      }
     }
     if (baselineAt === Number.POSITIVE_INFINITY && (await store.getCursor(target))?.baselineDone)
       baselineAt = at;
@@ -271,6 +282,30 @@ async function play(input: Scenario): Promise<string[]> {
       case 'vanish':
         vanishOne(next.pick);
         break;
+      case 'suspend': {
+        const job = pick(
+          present((raw) => raw.status === 'Running'),
+          next.pick,
+        );
+        if (job) simulator.updateJob(projectId, job.id, { status: 'Suspended', progress: '' });
+        break;
+      }
+      case 'resume': {
+        const job = pick(
+          present((raw) => raw.status === 'Suspended'),
+          next.pick,
+        );
+        if (job) simulator.updateJob(projectId, job.id, { status: 'Running', progress: `${next.progress}%` });
+        break;
+      }
+      case 'reset': {
+        const job = pick(
+          present((raw) => raw.status === 'Running'),
+          next.pick,
+        );
+        if (job) simulator.updateJob(projectId, job.id, { progress: '3%' });
+        break;
+      }
       case 'reappear': {
         const job = pick([...hidden.values()], next.pick);
         if (!job) break;
@@ -286,12 +321,6 @@ async function play(input: Scenario): Promise<string[]> {
     observe();
   }
 
-  if (AVOID_KNOWN_BUGS.pendingOfVanishedJobAfterCrash) {
-    for (const job of hidden.values()) simulator.addJob(projectId, job);
-    hidden.clear();
-    at += 1;
-    observe();
-  }
   await world.drainInjected();
   /** Clean cycles until one is idle; a finding when none is. */
   const settle = async (why: string): Promise<void> => {
@@ -326,6 +355,28 @@ async function play(input: Scenario): Promise<string[]> {
     ...audit.contradicting.map((finding) => `contradicting: ${finding.detail}`),
     ...audit.duplicateIds.map((finding) => `duplicate id: ${finding.detail}`),
   );
+  // Every move into a status other than Completed or Failed that a completed cycle saw after the
+  // baseline has an id of its own: a job back in Suspended for the second time gets a second id.
+  for (const [jobId, sightings] of cleanSightings) {
+    const entries = new Map<string, number>();
+    for (const [index, sighting] of sightings.entries()) {
+      if (index === 0 || sighting.at <= baselineAt || isTerminalStatus(sighting.status)) continue;
+      entries.set(sighting.status, (entries.get(sighting.status) ?? 0) + 1);
+    }
+    for (const [status, times] of entries) {
+      const ids = new Set(
+        publisher.events
+          .filter((event) => event.subject === jobId && event.data.job.status === status)
+          .filter((event) => event.type.endsWith('.status_changed'))
+          .map((event) => event.id),
+      );
+      if (ids.size < times) {
+        findings.push(
+          `lost: job ${jobId} was seen entering ${status} ${times} times, published under ${ids.size} ids`,
+        );
+      }
+    }
+  }
   const firstOfEachId = new Map(publisher.events.map((event) => [event.id, event]));
   for (const event of firstOfEachId.values()) {
     const { valid, errors } = validateEvent(event);

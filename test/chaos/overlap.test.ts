@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CycleDeps, pollTarget } from '../../shared/cycle';
+import { type CycleDeps, pollTarget } from '../../shared/cycle/cycle';
 import type { JobEvent } from '../../shared/job-event';
 import { collectingPublisher } from '../support/collecting-publisher';
 import { minutesAgo, useChaosWorld } from './support/chaos-world';

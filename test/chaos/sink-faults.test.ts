@@ -5,9 +5,9 @@ import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePollCommand, runPoll } from '../../local/poll-command';
-import { type CycleDeps, pollTarget } from '../../shared/cycle';
+import { type CycleDeps, pollTarget } from '../../shared/cycle/cycle';
+import { pollAll } from '../../shared/cycle/poll-all';
 import type { JobEvent } from '../../shared/job-event';
-import { pollAll } from '../../shared/poll-all';
 import { createJsonlPublisher } from '../../shared/publish/jsonl';
 import { type Publisher, publishEach, publishOne } from '../../shared/publish/publisher';
 import { createSnsPublisher } from '../../shared/publish/sns';

@@ -4,11 +4,11 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LAMBDA_ENV } from '../../functions/contract';
 import type { PollSummary } from '../../functions/poll-handler';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
 import { ENV } from '../../shared/config';
+import { LAMBDA_ENV } from '../../shared/contract';
 import { useDynalite } from '../support/dynalite';
 
 const TOKEN = 'entry-token-41d9';

@@ -5,13 +5,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../functions/contract';
 import { AllTargetsFailedError, createPollHandler, type PollSummary } from '../../functions/poll-handler';
 import { NoTargetsError, TargetsPayloadError } from '../../functions/poll-targets';
 import { pollDepsFromEnv } from '../../functions/poll-wiring';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
 import { ConfigError, ENV } from '../../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE } from '../../shared/contract';
 import type { Target } from '../../shared/target';
 import { useDynalite } from '../support/dynalite';
 
@@ -277,7 +277,45 @@ describe('poll handler', () => {
     });
     const totals = records.find((record) => 'CycleSucceeded' in record.metrics);
     expect(totals?.dimensions).toEqual({ service: 'geminidb-job-watcher' });
-    expect(totals?.metrics).toEqual({ CycleSucceeded: 1, TargetFailed: 0, PublishFailures: 0 });
+    expect(totals?.metrics).toEqual({
+      CycleSucceeded: 1,
+      TargetFailed: 0,
+      PublishFailures: 0,
+      SkippedRecords: 0,
+      RecordFailures: 0,
+    });
+  });
+
+  it('leaves out a record that does not fit, logs one warning naming it, counts it, and goes on', async () => {
+    const watched = freshTarget();
+    const handler = await pollHandler([watched]);
+    await handler({}, lambdaContext());
+    const good = simulator.addJob(watched.projectId, { name: 'BackupInstance', start_time: minutesAgo(1) });
+    const odd = simulator.addJob(watched.projectId, { name: 'RestartInstance', start_time: minutesAgo(1) });
+    const jobs = simulator
+      .jobs(watched.projectId)
+      .map((job) => (job.id === odd.id ? { ...job, start_time: 'the day before yesterday' } : job));
+    simulator.injectNext({ status: 200, body: JSON.stringify({ total_count: jobs.length, jobs }) });
+    output = [];
+
+    const summary: PollSummary = await handler({}, lambdaContext());
+    expect(summary).toMatchObject({ succeeded: 1, failed: [], published: 1, transitions: { started: 1 } });
+    const published = JSON.parse(
+      JSON.parse(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}').default,
+    );
+    expect(published.subject).toBe(good.id);
+    const warnings = output
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('left out job'))
+      .map((line) => JSON.parse(line));
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: `target ${target(watched)}: left out job ${odd.id}: start_time: expected a time like 2023-09-12T06:44:01+0000, got "the day before yesterday" (it does not fit the jobs API document; the other jobs go on)`,
+      }),
+    ]);
+    const perTarget = emfRecords().find((record) => record.dimensions.target === target(watched));
+    expect(perTarget?.metrics).toMatchObject({ SkippedRecords: 1, RecordFailures: 0 });
   });
 
   it('counts a refused publish in the metrics and leaves the event pending', async () => {
@@ -299,7 +337,13 @@ describe('poll handler', () => {
     const summary: PollSummary = await handler({}, lambdaContext());
     expect(summary).toMatchObject({ succeeded: 1, published: 0, pendingLeft: 1, publishErrors: 1 });
     const totals = emfRecords().find((record) => 'CycleSucceeded' in record.metrics);
-    expect(totals?.metrics).toEqual({ CycleSucceeded: 1, TargetFailed: 0, PublishFailures: 1 });
+    expect(totals?.metrics).toEqual({
+      CycleSucceeded: 1,
+      TargetFailed: 0,
+      PublishFailures: 1,
+      SkippedRecords: 0,
+      RecordFailures: 0,
+    });
   });
 
   it('starts no target when the invocation is about to time out', async () => {

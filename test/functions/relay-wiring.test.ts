@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RELAY_ENV } from '../../functions/relay-contract';
 import { createRelayHandler } from '../../functions/relay-handler';
 import { relayDepsFromEnv } from '../../functions/relay-wiring';
+import { RELAY_ENV } from '../../shared/relay/contract';
 import { RelayConfigError } from '../../shared/relay/destinations';
 import { sampleEvent } from '../shared/publish/fixtures';
 import { type Receiver, startSlackReceiver, startWebhookReceiver } from '../shared/relay/receivers';

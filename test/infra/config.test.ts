@@ -7,7 +7,9 @@ import {
   DEFAULT_CONFIG_FILE,
   EXAMPLE_CONFIG_FILE,
   fieldPath,
+  isRunByCdkCli,
   loadWatcherConfig,
+  NO_CONFIG_MESSAGE,
   parseWatcherConfig,
 } from '../../infra/config';
 import { ConfigError, parseSettings } from '../../shared/config';
@@ -36,6 +38,16 @@ describe('parseWatcherConfig', () => {
       'a bad region',
       { targets: [{ region: 'Tokyo', projectId: 'p1' }] },
       'watcher.config.json: targets[0].region: must look like a Huawei Cloud region such as ap-southeast-1',
+    ],
+    [
+      'a mistyped region',
+      { targets: [{ region: 'ap-southest', projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: "ap-southest" is not a Huawei Cloud region (nearest: ap-southeast-1, ap-southeast-2, ap-southeast-3); use the region of the GeminiDB project, or give the target an endpoint',
+    ],
+    [
+      'an AWS region',
+      { targets: [{ region: 'us-east-1', projectId: 'p1' }] },
+      'watcher.config.json: targets[0].region: "us-east-1" is not a Huawei Cloud region (nearest: me-east-1, cn-east-2, cn-east-3); use the region of the GeminiDB project, or give the target an endpoint',
     ],
     [
       'a target without region',
@@ -157,10 +169,29 @@ describe('loadWatcherConfig', () => {
     expect(loadWatcherConfig(path).targets).toEqual(base.targets);
   });
 
-  it('reports a syntax error with the file name', () => {
-    const path = join(dir, 'broken.json');
-    writeFileSync(path, '{ "targets": [ }');
-    expect(() => loadWatcherConfig(path)).toThrow(/^broken\.json: is not valid JSON \(/);
+  it.each([
+    [
+      'an unclosed list',
+      'broken.json',
+      '{ "targets": [ }',
+      'broken.json:1:16: is not valid JSON: expected a value\n  { "targets": [ }\n                 ^',
+    ],
+    [
+      'a missing comma after a commented line',
+      'watcher.config.json',
+      '{\n  // two targets\n  "targets": [{ "region": "ap-southeast-1", "projectId": "p1" }]\n  "emails": []\n}\n',
+      'watcher.config.json:4:3: is not valid JSON: expected "," between two entries\n    "emails": []\n    ^',
+    ],
+    [
+      'an empty file',
+      'empty.json',
+      '',
+      'empty.json:1:1: is empty; it needs a JSON object such as {"targets": [...]}',
+    ],
+  ])('reports %s as a ConfigError with the file, line and column', (_case, name, text, message) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    expect(() => loadWatcherConfig(path)).toThrow(new ConfigError(message));
   });
 
   it('reports a missing file with the file name and the example to start from', () => {
@@ -183,23 +214,67 @@ describe('loadWatcherConfig', () => {
 });
 
 describe('chooseConfigFile', () => {
+  const example = { path: EXAMPLE_CONFIG_FILE, isExample: true };
+  const noConfig = new ConfigError(NO_CONFIG_MESSAGE);
+
   it.each([
-    ['the context path when given', 'prod.json', true, { path: 'prod.json', isExample: false }],
-    ['watcher.config.json when present', undefined, true, { path: DEFAULT_CONFIG_FILE, isExample: false }],
+    ['the context path when given', 'prod.json', true, {}, { path: 'prod.json', isExample: false }],
     [
-      'the example when watcher.config.json is absent',
-      undefined,
+      'the context path under the CDK CLI',
+      'prod.json',
       false,
-      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+      { runByCdkCli: true },
+      { path: 'prod.json', isExample: false },
     ],
     [
-      'the example when the context value is empty',
+      'watcher.config.json when present',
+      undefined,
+      true,
+      {},
+      { path: DEFAULT_CONFIG_FILE, isExample: false },
+    ],
+    [
+      'watcher.config.json under the CDK CLI',
+      undefined,
+      true,
+      { runByCdkCli: true },
+      { path: DEFAULT_CONFIG_FILE, isExample: false },
+    ],
+    ['the example for npm run synth without a config', undefined, false, { previewExample: true }, example],
+    [
+      'the example for npm run synth with an empty context value',
       '',
       false,
-      { path: EXAMPLE_CONFIG_FILE, isExample: true },
+      { previewExample: true },
+      example,
     ],
-  ])('picks %s', (_case, context, defaultExists, expected) => {
-    expect(chooseConfigFile(context, () => defaultExists)).toEqual(expected);
+  ])('picks %s', (_case, context, defaultExists, options, expected) => {
+    expect(chooseConfigFile(context, { ...options, exists: () => defaultExists })).toEqual(expected);
+  });
+
+  it.each([
+    ['npx cdk synth / deploy without a config', { runByCdkCli: true }],
+    ['the CDK CLI even with the preview flag', { runByCdkCli: true, previewExample: true }],
+    ['the app run directly without the preview flag', {}],
+  ])('refuses %s, saying how to make one', (_case, options) => {
+    expect(() => chooseConfigFile(undefined, { ...options, exists: () => false })).toThrow(noConfig);
+  });
+
+  it('says how to make a config in that one message', () => {
+    expect(NO_CONFIG_MESSAGE).toContain('cp watcher.config.example.jsonc watcher.config.json');
+    expect(NO_CONFIG_MESSAGE).toContain('-c config=path/to/config.json');
+    expect(NO_CONFIG_MESSAGE).toContain('npm run synth');
+  });
+});
+
+describe('isRunByCdkCli', () => {
+  it.each([
+    [{ CDK_OUTDIR: '/tmp/cdk.out', CDK_CONTEXT_JSON: '{}' }, true],
+    [{ CDK_CLI_VERSION: '2.1148.1' }, true],
+    [{}, false],
+    [{ CDK_DEFAULT_REGION: 'eu-west-1' }, false],
+  ])('reads %j as %s', (env, expected) => {
+    expect(isRunByCdkCli(env)).toBe(expected);
   });
 });
 

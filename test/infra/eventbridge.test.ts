@@ -3,10 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_ENV } from '../../functions/contract';
 import { EventBridgePropsError } from '../../infra/eventbridge';
 import { JobWatcher } from '../../infra/job-watcher';
 import { eventBridgeSchemaDocument, readJobEventSchema } from '../../infra/openapi-schema';
+import { LAMBDA_ENV } from '../../shared/contract';
 import { MINIMAL_CONFIG, NO_BUNDLING, watcherApp } from './support';
 
 const BUS_ARN = 'arn:aws:events:ap-southeast-1:123456789012:event-bus/shared-jobs';

@@ -2,10 +2,10 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LAMBDA_ENV } from '../../functions/contract';
 import { EXAMPLE_CONFIG_FILE, loadWatcherConfig } from '../../infra/config';
 import { JobWatcherPropsError } from '../../infra/job-watcher';
 import { ENV } from '../../shared/config';
+import { LAMBDA_ENV } from '../../shared/contract';
 import { acknowledgements, FULL_CONFIG, MINIMAL_CONFIG, NO_BUNDLING, watcherApp } from './support';
 
 /** Variants of the stack, synthesized without bundling (the bundle is covered in watcher-stack.test.ts). */

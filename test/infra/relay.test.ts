@@ -4,12 +4,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { build } from 'esbuild';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RELAY_ENV } from '../../functions/relay-contract';
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES, NODE_TARGET, REPO_ROOT } from '../../infra/bundling';
 import { parseWatcherConfig } from '../../infra/config';
 import { JobWatcher } from '../../infra/job-watcher';
 import { RELAY_ENTRY, RELAY_SECRET_INSTRUCTIONS, RelayPropsError } from '../../infra/relay';
 import type { WatcherStack } from '../../infra/watcher-stack';
+import { RELAY_ENV } from '../../shared/relay/contract';
 import { parseDestinations } from '../../shared/relay/destinations';
 import { acknowledgements, MINIMAL_CONFIG, NO_BUNDLING, watcherApp } from './support';
 

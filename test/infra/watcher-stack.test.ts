@@ -4,12 +4,12 @@ import type { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENV, METRICS_NAMESPACE, MetricName } from '../../functions/contract';
 import { targetsForEvent } from '../../functions/poll-targets';
 import { bundleSizes } from '../../infra/bundle-report';
 import { SECRET_INSTRUCTIONS, TABLE_ACTIONS } from '../../infra/job-watcher';
 import type { WatcherStack } from '../../infra/watcher-stack';
 import { ENV, lambdaSettingsFromEnv } from '../../shared/config';
+import { LAMBDA_ENV, METRICS_NAMESPACE, MetricName } from '../../shared/contract';
 import { TableKeys, TTL_ATTRIBUTE } from '../../shared/store/table';
 import { acknowledgements, FULL_CONFIG, watcherApp } from './support';
 
@@ -407,6 +407,16 @@ describe('WatcherStack bundle', () => {
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     expect(size?.sourceMapBytes).toBeGreaterThan(0);
     expect(size?.codeBytes).toBeLessThan(1024 * 1024);
+  });
+
+  it('bundles zod/mini only: classic zod (96.8 KiB of the bundle before) stays out', () => {
+    const [size] = bundleSizes(assemblyDir);
+    const map = JSON.parse(readFileSync(join(assemblyDir, size?.asset ?? '', 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
+    const zodSources = map.sources.filter((source) => source.includes('node_modules/zod/'));
+    expect(zodSources.some((source) => source.includes('/v4/mini/'))).toBe(true);
+    expect(zodSources.filter((source) => source.includes('/v4/classic/'))).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
+import { openStore } from '../../local/wiring';
 import type { JobEvent } from '../../shared/job-event';
 import { runCli } from '../support/cli';
 import { assertValidEvent } from '../support/event-schema';
@@ -113,6 +114,28 @@ describe('cli', () => {
       new RegExp(`target ap-southeast-1/${PROJECT}: fetch failed: .*401.*APIG\\.0301`),
     );
     expect(run.stdout + run.stderr).not.toContain('wrong-token-value-9d2e');
+  });
+
+  it('exits 2 with one line naming the holder when another process has the dynalite:DIR store open', async () => {
+    const path = join(dir, 'held');
+    const held = await openStore({ kind: 'dynalite', dir: path });
+    try {
+      const run = await runCli([
+        'jobs',
+        '--region',
+        'ap-southeast-1',
+        '--project-id',
+        PROJECT,
+        '--store',
+        `dynalite:${path}`,
+      ]);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toBe(
+        `error: --store dynalite:${path}: the store is in use by another process (pid ${process.pid}); stop it, or give this command another --store dynalite:DIR\n`,
+      );
+    } finally {
+      await held.close();
+    }
   });
 
   it.concurrent.each([

@@ -34,20 +34,22 @@ describe('startDynalite on disk', () => {
     const path = join(dir, 'nested', 'db');
 
     await withStore(path, async (store) => {
-      expect(await store.acquireLease(target, 'cycle-a', 1_000, 30)).toBe(true);
-      await store.releaseLease(target, 'cycle-a', {
+      const state = {
         baselineDone: true,
         lastCycleAt: '2024-05-01T12:00:00.000Z',
-      });
+        watermarkMs: null,
+        lastFullResyncMs: null,
+        jobs: new Map(),
+      };
+      expect(await store.saveCursor(target, state, { expectedRevision: null, nowMs: 1_000 })).toBe(true);
     });
     expect((await stat(path)).isDirectory()).toBe(true);
 
     const cursor = await withStore(path, (store) => store.getCursor(target));
-    expect(cursor).toEqual({
+    expect(cursor).toMatchObject({
+      revision: 1,
       baselineDone: true,
       lastCycleAt: '2024-05-01T12:00:00.000Z',
-      leaseOwner: null,
-      leaseUntilMs: null,
     });
   });
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventIdParts } from '../../shared/build-event';
-import { buildEvent, durationSeconds, eventId, transitionsToEvents } from '../../shared/build-event';
+import { buildEvent, durationSeconds, eventId } from '../../shared/build-event';
 import type { Job } from '../../shared/job';
-import type { JobEvent } from '../../shared/job-event';
 import type { Target } from '../../shared/target';
 import type { Transition } from '../../shared/transition';
 import { assertValidEvent } from '../support/event-schema';
@@ -30,6 +29,7 @@ const BASE_PARTS: EventIdParts = {
   type: 'progressed',
   status: 'Running',
   progressStep: 50,
+  occurrence: 0,
 };
 
 describe('eventId', () => {
@@ -47,15 +47,21 @@ describe('eventId', () => {
     expect(eventId(BASE_PARTS)).toBe('431d921f-8d6f-8a3d-a4f6-2abdaf7265cd');
   });
 
+  it('gives each repeat of a change its own id, the same on every retry', () => {
+    const ids = [0, 1, 2, 1].map((occurrence) => eventId({ ...BASE_PARTS, occurrence }));
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[3]).toBe(ids[1]);
+  });
+
   it.each<[string, Partial<EventIdParts>]>([
     ['region', { target: { region: 'eu-west-101', projectId: TARGET.projectId } }],
     ['project', { target: { region: TARGET.region, projectId: 'other' } }],
     ['job id', { jobId: 'job-other' }],
     ['type', { type: 'stalled' }],
     ['status', { status: 'Paused' }],
-    ['progress step', { progressStep: 75 }],
-    ['progress step null vs number', { progressStep: null }],
-    ['progress step 0 vs 50', { progressStep: 0 }],
+    ['progress step', { progressStep: 75, occurrence: 0 }],
+    ['progress step null vs number', { progressStep: null, occurrence: 0 }],
+    ['progress step 0 vs 50', { progressStep: 0, occurrence: 0 }],
   ])('differs when the %s differs', (_label, change) => {
     expect(eventId({ ...BASE_PARTS, ...change })).not.toBe(eventId(BASE_PARTS));
   });
@@ -76,6 +82,7 @@ describe('buildEvent', () => {
       job: job(),
       previousStatus: 'Running',
       progressStep: null,
+      occurrence: 0,
     };
     const event = buildEvent(TARGET, transition, DETECTED_AT);
     expect(event).toStrictEqual({
@@ -86,6 +93,7 @@ describe('buildEvent', () => {
         type: 'completed',
         status: 'Completed',
         progressStep: null,
+        occurrence: 0,
       }),
       source: 'geminidb-job-watcher/ap-southeast-1/0a1b2c3d4e5f',
       type: 'com.huaweicloud.geminidb.job.completed',
@@ -109,6 +117,7 @@ describe('buildEvent', () => {
       job: job({ status: 'Failed' }),
       previousStatus: null,
       progressStep: null,
+      occurrence: 0,
     };
     const first = buildEvent(TARGET, transition, DETECTED_AT);
     const retry = buildEvent(TARGET, transition, new Date(DETECTED_AT.getTime() + 600_000));
@@ -120,12 +129,12 @@ describe('buildEvent', () => {
     const running = job({ status: 'Running', end_time: null, progress: 60 });
     const at50 = buildEvent(
       TARGET,
-      { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 50 },
+      { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 50, occurrence: 0 },
       DETECTED_AT,
     );
     const at75 = buildEvent(
       TARGET,
-      { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 75 },
+      { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 75, occurrence: 0 },
       DETECTED_AT,
     );
     expect(at50.id).not.toBe(at75.id);
@@ -136,7 +145,7 @@ describe('buildEvent', () => {
     const withExtra = { ...job(), raw: { secret: 'x' }, instance: { id: 'i', name: 'n', extra: 1 } } as Job;
     const event = buildEvent(
       TARGET,
-      { type: 'completed', job: withExtra, previousStatus: null, progressStep: null },
+      { type: 'completed', job: withExtra, previousStatus: null, progressStep: null, occurrence: 0 },
       DETECTED_AT,
     );
     expect(Object.keys(event.data.job).sort()).toEqual(
@@ -160,6 +169,7 @@ describe('buildEvent', () => {
       job: job(overrides),
       previousStatus,
       progressStep: type === 'progressed' ? 50 : null,
+      occurrence: 0,
     };
     const event = buildEvent(TARGET, transition, DETECTED_AT);
     expect(event.type).toBe(`com.huaweicloud.geminidb.job.${type}`);
@@ -183,30 +193,9 @@ describe('durationSeconds', () => {
     expect(durationSeconds(finished)).toBe(expected);
     const event = buildEvent(
       TARGET,
-      { type: 'status_changed', job: finished, previousStatus: 'x', progressStep: null },
+      { type: 'status_changed', job: finished, previousStatus: 'x', progressStep: null, occurrence: 0 },
       DETECTED_AT,
     );
     expect(event.data.duration_seconds).toBe(expected);
-  });
-});
-
-describe('transitionsToEvents', () => {
-  it('builds one event per transition, in order, at one detection time', () => {
-    const running = job({ status: 'Running', end_time: null });
-    const events: JobEvent[] = transitionsToEvents(
-      TARGET,
-      [
-        { type: 'started', job: running, previousStatus: null, progressStep: null },
-        { type: 'stalled', job: running, previousStatus: null, progressStep: null },
-      ],
-      DETECTED_AT,
-    );
-    expect(events.map((e) => e.type)).toEqual([
-      'com.huaweicloud.geminidb.job.started',
-      'com.huaweicloud.geminidb.job.stalled',
-    ]);
-    expect(new Set(events.map((e) => e.time))).toEqual(new Set([DETECTED_AT.toISOString()]));
-    expect(events[0]?.id).not.toBe(events[1]?.id);
-    for (const event of events) assertValidEvent(event);
   });
 });

@@ -21,7 +21,7 @@ function job(overrides: Partial<Job> = {}): Job {
 }
 
 function state(stored: Job, extra: Partial<Omit<JobState, 'job'>> = {}): JobState {
-  return { job: stored, progressStep: null, stalledReported: false, ...extra };
+  return { job: stored, progressStep: null, stalledReported: false, occurrences: {}, ...extra };
 }
 
 /** A job that started `seconds` before NOW_MS. */
@@ -72,8 +72,14 @@ describe('diffJobs', () => {
           job: fetched,
           previousStatus: null,
           progressStep: null,
+          occurrence: 0,
         });
-        expect(changes[0]?.next).toEqual({ job: fetched, progressStep: null, stalledReported: false });
+        expect(changes[0]?.next).toEqual({
+          job: fetched,
+          progressStep: null,
+          stalledReported: false,
+          occurrences: { [`${expected[0]}|${status}|`]: 1 },
+        });
       },
     );
 
@@ -89,7 +95,7 @@ describe('diffJobs', () => {
         expect(changes).toEqual([
           {
             jobId: 'job-1',
-            next: { job: fetched, progressStep: 50, stalledReported: false },
+            next: { job: fetched, progressStep: 50, stalledReported: false, occurrences: {} },
             transitions: [],
           },
         ]);
@@ -140,8 +146,13 @@ describe('diffJobs', () => {
       expect(changes).toEqual([
         {
           jobId: 'job-1',
-          next: { job: fetched, progressStep: null, stalledReported: false },
-          transitions: [{ type, job: fetched, previousStatus: from, progressStep: null }],
+          next: {
+            job: fetched,
+            progressStep: null,
+            stalledReported: false,
+            occurrences: { [`${type}|${to}|`]: 1 },
+          },
+          transitions: [{ type, job: fetched, previousStatus: from, progressStep: null, occurrence: 0 }],
         },
       ]);
     });
@@ -187,7 +198,6 @@ describe('diffJobs', () => {
       { stepPercent: 25, stored: 25, progress: 99, expected: 75 },
       { stepPercent: 25, stored: null, progress: 10, expected: null },
       { stepPercent: 25, stored: null, progress: 60, expected: 50 },
-      { stepPercent: 25, stored: 50, progress: 30, expected: null },
       { stepPercent: 20, stored: 80, progress: 100, expected: 100 },
       { stepPercent: 25, stored: 25, progress: null, expected: null },
     ])(
@@ -206,9 +216,20 @@ describe('diffJobs', () => {
         expect(changes).toEqual([
           {
             jobId: 'job-1',
-            next: { job: fetched, progressStep: row.expected, stalledReported: false },
+            next: {
+              job: fetched,
+              progressStep: row.expected,
+              stalledReported: false,
+              occurrences: { [`progressed|Running|${row.expected}`]: 1 },
+            },
             transitions: [
-              { type: 'progressed', job: fetched, previousStatus: 'Running', progressStep: row.expected },
+              {
+                type: 'progressed',
+                job: fetched,
+                previousStatus: 'Running',
+                progressStep: row.expected,
+                occurrence: 0,
+              },
             ],
           },
         ]);
@@ -239,8 +260,15 @@ describe('diffJobs', () => {
       expect(changes).toEqual([
         {
           jobId: 'job-1',
-          next: { job: fetched, progressStep: null, stalledReported: true },
-          transitions: [{ type: 'stalled', job: fetched, previousStatus: 'Running', progressStep: null }],
+          next: {
+            job: fetched,
+            progressStep: null,
+            stalledReported: true,
+            occurrences: { 'stalled|Running|': 1 },
+          },
+          transitions: [
+            { type: 'stalled', job: fetched, previousStatus: 'Running', progressStep: null, occurrence: 0 },
+          ],
         },
       ]);
     });
@@ -263,7 +291,20 @@ describe('diffJobs', () => {
         options: { progressStepPercent: 50, stalledAfterSeconds: { '*': 600 } },
       });
       expect(types(change)).toEqual(['progressed', 'stalled']);
-      expect(change?.next).toEqual({ job: fetched, progressStep: 50, stalledReported: true });
+      expect(change?.next).toEqual({
+        job: fetched,
+        progressStep: 50,
+        stalledReported: true,
+        occurrences: { 'progressed|Running|50': 1, 'stalled|Running|': 1 },
+      });
+    });
+
+    it('counts steps again from where progress went back, without an event', () => {
+      const options = { progressStepPercent: 25 };
+      const previous = [state(job({ progress: 60 }), { progressStep: 50 })];
+      const [back] = diff({ previous, fetched: [job({ progress: 30 })], options });
+      expect(back?.transitions).toEqual([]);
+      expect(back?.next.progressStep).toBe(25);
     });
 
     it('returns nothing when progress moved within a step and no limit is passed', () => {
@@ -273,6 +314,59 @@ describe('diffJobs', () => {
         options: { progressStepPercent: 25, stalledAfterSeconds: { '*': 3_600 } },
       });
       expect(changes).toEqual([]);
+    });
+  });
+
+  describe('a job that moves back and forth', () => {
+    it('numbers each repeat of a change, so every move gets its own event id', () => {
+      let stored = state(job({ status: 'Running' }));
+      const seen: [string, number][] = [];
+      for (const status of ['Suspended', 'Running', 'Suspended', 'Running', 'Suspended']) {
+        const [change] = diff({ previous: [stored], fetched: [job({ status })] });
+        if (!change) throw new Error(`no change to ${status}`);
+        for (const t of change.transitions) seen.push([`${t.previousStatus}->${t.job.status}`, t.occurrence]);
+        stored = change.next;
+      }
+      expect(seen).toEqual([
+        ['Running->Suspended', 0],
+        ['Suspended->Running', 0],
+        ['Running->Suspended', 1],
+        ['Suspended->Running', 1],
+        ['Running->Suspended', 2],
+      ]);
+      expect(stored.occurrences).toEqual({ 'status_changed|Suspended|': 3, 'status_changed|Running|': 2 });
+    });
+
+    it('numbers a progress step reached again after progress reset', () => {
+      const options = { progressStepPercent: 50 };
+      let stored = state(job({ progress: 10 }), { progressStep: 0 });
+      const steps: number[] = [];
+      for (const progress of [60, 20, 70, 5, 55]) {
+        const [change] = diff({ previous: [stored], fetched: [job({ progress })], options });
+        if (!change) throw new Error(`no change at ${progress}%`);
+        for (const t of change.transitions) steps.push(t.occurrence);
+        stored = change.next;
+      }
+      expect(steps).toEqual([0, 1, 2]);
+    });
+  });
+
+  describe('a resumed baseline', () => {
+    it('records jobs that started before the cut baseline silently and announces newer ones', () => {
+      const old = job({ id: 'old', start_time: '2024-03-01T11:00:00.000Z' });
+      const fresh = job({ id: 'fresh', start_time: '2024-03-01T11:58:00.000Z' });
+      const changes = diffJobs({
+        previous: new Map(),
+        fetched: [old, fresh],
+        options: { progressStepPercent: 0, stalledAfterSeconds: {}, announceBaseline: false },
+        nowMs: NOW_MS,
+        baseline: true,
+        baselineStartsBeforeMs: Date.parse('2024-03-01T11:30:00.000Z'),
+      });
+      expect(changes.map((change) => [change.jobId, types(change)])).toEqual([
+        ['old', []],
+        ['fresh', ['started']],
+      ]);
     });
   });
 
@@ -298,7 +392,7 @@ describe('diffJobs', () => {
       const changes = diff({ fetched: [first, job({ status: 'Failed' }), job({ status: 'Running' })] });
       expect(changes).toHaveLength(1);
       expect(changes[0]?.transitions).toEqual([
-        { type: 'completed', job: first, previousStatus: null, progressStep: null },
+        { type: 'completed', job: first, previousStatus: null, progressStep: null, occurrence: 0 },
       ]);
     });
 
@@ -352,6 +446,7 @@ describe('diffJobs', () => {
       job: jobArb,
       progressStep: fc.option(fc.constantFrom(0, 25, 50)),
       stalledReported: fc.boolean(),
+      occurrences: fc.constant({}),
     });
 
     it('finds nothing to do when the same window is diffed again against what it recorded', () => {

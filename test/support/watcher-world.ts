@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
 import { createTokenAuthenticator } from '../../shared/auth/token';
 import type { CycleOptions } from '../../shared/config';
-import type { CycleDeps } from '../../shared/cycle';
+import type { CycleDeps } from '../../shared/cycle/cycle';
 import { createJobsClient } from '../../shared/jobs/http-client';
 import type { JobsApi } from '../../shared/jobs/jobs-client';
 import { DynamoDbTaskStore } from '../../shared/store/dynamodb-store';
@@ -53,10 +53,8 @@ export function useWatcherWorld() {
       if (!projectId) throw new Error('out of test projects');
       for (const job of sim().jobs(projectId)) sim().removeJob(projectId, job.id);
       const target: Target = { region: 'ap-southeast-1', projectId, endpoint: sim().url ?? '' };
-      const store = new DynamoDbTaskStore({
-        tableName: await dynalite.freshTable(),
-        client: dynalite.client,
-      });
+      const tableName = await dynalite.freshTable();
+      const store = new DynamoDbTaskStore({ tableName, client: dynalite.client });
       const api: JobsApi = createJobsClient({
         endpoint: target.endpoint ?? '',
         projectId,
@@ -71,7 +69,7 @@ export function useWatcherWorld() {
         options: { ...TEST_OPTIONS, ...options },
         ...(now ? { now } : {}),
       };
-      return { target, store, api, publisher, deps, projectId };
+      return { target, store, api, publisher, deps, projectId, tableName, client: dynalite.client };
     },
   };
 }

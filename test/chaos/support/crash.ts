@@ -99,7 +99,8 @@ export function simulatedProcess(crash?: CrashPoint): SimulatedProcess {
     api: (api) =>
       wrap(api, 'api', (method, result) => {
         if (method === 'scanJobs') scans.push(result as JobsScan);
-        if (method === 'listJobs') scans.push({ jobs: (result as JobsPage).jobs, pages: 1, requests: 1 });
+        if (method === 'listJobs')
+          scans.push({ jobs: (result as JobsPage).jobs, pages: 1, requests: 1, skipped: [] });
       }),
     publisher: (publisher) => wrap(publisher, `publish:${publisher.name}`),
   };

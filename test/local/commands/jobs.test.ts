@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JOBS_COLUMNS, jobRows, parseJobsCommand, renderTable, runJobs } from '../../../local/commands/jobs';
 import { HELP } from '../../../local/help';
 import { parsePollCommand, runPoll } from '../../../local/poll-command';
@@ -11,6 +11,7 @@ import { UsageError } from '../../../local/specs';
 import { formatTime } from '../../../shared/publish/format';
 import type { StoredJob } from '../../../shared/store/task-store';
 import { runCli } from '../../support/cli';
+import { type SnsStandIn, standInEnv, startSnsStandIn } from '../sns-stand-in';
 
 const TOKEN = 'jobs-test-token-8e21';
 const PROJECT = 'jobstestproject0001';
@@ -20,6 +21,7 @@ let simulator: Simulator;
 let url: string;
 let dir: string;
 let store: string;
+let refusingSns: SnsStandIn;
 
 /** Start of the failed job, two hours ago in whole seconds; the running job started later, so it changed last. */
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 2 * 3_600_000;
@@ -58,7 +60,9 @@ beforeAll(async () => {
     instance: { id: 'inst-a', name: 'nosql-a' },
     fail_reason: '',
   });
-  // One cycle that announces both jobs to a sink that cannot take them (a directory): they stay pending.
+  // One cycle that announces both jobs to a sink that refuses them (an SNS stand-in): they stay pending.
+  refusingSns = await startSnsStandIn({ refuse: true });
+  for (const [name, value] of Object.entries(standInEnv(refusingSns))) vi.stubEnv(name, value);
   const poll = parsePollCommand(
     [
       '--once',
@@ -73,14 +77,16 @@ beforeAll(async () => {
       store,
       '--announce-baseline',
       '--sink',
-      `jsonl:${dir}`,
+      'sns:arn:aws:sns:ap-southeast-1:123456789012:refuses-everything',
     ],
     {},
   );
   await runPoll(poll, { env: { HUAWEICLOUD_AUTH_TOKEN: TOKEN }, status: () => {} });
+  vi.unstubAllEnvs();
 });
 
 afterAll(async () => {
+  await refusingSns.close();
   await simulator.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -156,6 +162,7 @@ describe('renderTable', () => {
         instance: { id: '', name: '' },
         fail_reason: null,
       },
+      occurrences: {},
       version: 1,
       pending: [],
       progressStep: null,
@@ -181,16 +188,25 @@ describe('runJobs against the simulator and dynalite', () => {
     expect(run.status).toEqual([`2 jobs recorded for ${REGION}/${PROJECT}`]);
   });
 
-  it('writes one JSON object per job with --json', async () => {
+  it('writes one JSON object per job with --json, progress a number and times in ISO 8601', async () => {
     const run = await jobs(['--region', REGION, '--project-id', PROJECT, '--store', store, '--json']);
     expect(run.out.map((line) => JSON.parse(line))).toEqual([
-      expect.objectContaining({
+      {
         target: `${REGION}/${PROJECT}`,
         job: 'job-running-1',
-        progress: '40%',
+        name: 'BackupInstance',
+        instance: 'nosql-a',
+        status: 'Running',
+        progress: 40,
+        lastChange: new Date(T0 + 600_000).toISOString(),
         pending: 1,
+      },
+      expect.objectContaining({
+        job: 'job-failed-1',
+        status: 'Failed',
+        progress: null,
+        lastChange: new Date(T0 + 95_000).toISOString(),
       }),
-      expect.objectContaining({ job: 'job-failed-1', status: 'Failed', lastChange: FAILED_END }),
     ]);
   });
 

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  describeReplayEvent,
   parseReplayCommand,
   parseReplayTime,
+  replayEventCells,
   runReplay,
 } from '../../../local/commands/replay';
+import { SinkPathError } from '../../../local/preflight';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
 import { UsageError } from '../../../local/specs';
-import { pollTarget } from '../../../shared/cycle';
+import { pollTarget } from '../../../shared/cycle/cycle';
 import type { JobEvent } from '../../../shared/job-event';
 import type { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
 import { runCli } from '../../support/cli';
@@ -198,7 +199,7 @@ describe('runReplay', () => {
     );
   });
 
-  it('lists the events without opening a sink on a dry run', async () => {
+  it('lists the events in aligned columns without opening a sink on a dry run', async () => {
     const { store, target, published } = await recordedWorld();
     const out: string[] = [];
     const status: string[] = [];
@@ -215,8 +216,39 @@ describe('runReplay', () => {
     );
     expect(code).toBe(0);
     expect(out).toHaveLength(4);
-    for (const event of published) expect(out).toContain(describeReplayEvent(event));
+    const rows = out.map((line) => line.split(/ {2,}/));
+    expect(rows).toEqual(expect.arrayContaining(published.map(replayEventCells)));
+    // Aligned: each column starts at the same offset on every line.
+    const starts = out.map((line, index) => {
+      let from = 0;
+      return (rows[index] ?? []).map((cell) => {
+        from = line.indexOf(cell, from);
+        return from;
+      });
+    });
+    for (const line of starts) expect(line).toEqual(starts[0]);
     expect(status).toEqual([expect.stringMatching(/^would replay 4 events of 2 jobs since .*dry run/)]);
+  });
+
+  it('refuses a jsonl sink that is a directory before reading the store, unless it is a dry run', async () => {
+    const command = {
+      target: { region: 'r', projectId: 'p' },
+      sinceMs: 0,
+      store: { kind: 'dynalite' as const },
+    };
+    const opened: string[] = [];
+    const openStore = async () => {
+      opened.push('store');
+      return { store: { listEvents: async () => [] }, close: async () => {} };
+    };
+    const sinks = [{ kind: 'jsonl' as const, path: dir }];
+    await expect(
+      runReplay({ ...command, sinks, dryRun: false }, { out: () => {}, status: () => {}, openStore }),
+    ).rejects.toThrow(SinkPathError);
+    expect(opened).toEqual([]);
+    await expect(
+      runReplay({ ...command, sinks, dryRun: true }, { out: () => {}, status: () => {}, openStore }),
+    ).resolves.toBe(0);
   });
 
   it('exits 1 naming the event and sink when a sink refuses, and still offers every event to the others', async () => {

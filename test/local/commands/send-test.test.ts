@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRelayHandler } from '../../../functions/relay-handler';
 import { parseSendTestCommand, runSendTest, testEvent } from '../../../local/commands/send-test';
+import { SinkPathError } from '../../../local/preflight';
 import { UsageError } from '../../../local/specs';
 import { emailText, subjectLine } from '../../../shared/publish/format';
 import { createSnsPublisher } from '../../../shared/publish/sns';
@@ -133,6 +134,18 @@ describe('runSendTest', () => {
     expect(status).toEqual([
       `sent test event ${written.id} (com.huaweicloud.geminidb.job.completed, job WatcherTestEvent) to console, jsonl ${path}`,
     ]);
+  });
+
+  it('refuses a jsonl sink that is a directory before publishing anywhere', async () => {
+    const out: string[] = [];
+    const command = parseSendTestCommand(
+      ['--region', 'r', '--project-id', 'p', '--sink', 'console', '--sink', `jsonl:${dir}`],
+      {},
+    );
+    await expect(runSendTest(command, { status: () => {}, out: (line) => out.push(line) })).rejects.toThrow(
+      SinkPathError,
+    );
+    expect(out).toEqual([]);
   });
 
   it('exits 1 and names the sink that refused the event, after trying the others', async () => {

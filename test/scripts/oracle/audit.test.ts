@@ -42,7 +42,7 @@ function event(
 ) {
   return buildEvent(
     target,
-    { type, job: normaliseRawJob(raw), previousStatus, progressStep: null },
+    { type, job: normaliseRawJob(raw), previousStatus, progressStep: null, occurrence: 0 },
     new Date(time),
   );
 }
@@ -98,7 +98,7 @@ describe('auditEvents', () => {
     const other = { ...failure(), id: '00000000-0000-8000-8000-000000000000' };
     const details = audit([started(), failure(), other]).duplicateIds.map((finding) => finding.detail);
     expect(details).toEqual([
-      expect.stringMatching(/does not carry its transition's id/),
+      expect.stringMatching(/does not carry one of its transition's ids/),
       expect.stringMatching(/published under 2 ids/),
     ]);
   });
@@ -117,7 +117,7 @@ describe('auditEvents', () => {
     const job = { ...(history.states('job-1')[0]?.job ?? ({} as never)), progress: 25 };
     const between = buildEvent(
       target,
-      { type: 'started', job, previousStatus: null, progressStep: null },
+      { type: 'started', job, previousStatus: null, progressStep: null, occurrence: 0 },
       new Date(),
     );
     const sampled = auditEvents({ history, events: [between], baselineAt: 0, completeHistory: false });

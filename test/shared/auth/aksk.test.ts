@@ -121,7 +121,7 @@ describe('createAkskAuthenticator', () => {
 
   it('says a retry after 401 cannot help', async () => {
     const auth = createAkskAuthenticator({ ...CREDENTIALS, projectId: PROJECT });
-    await expect(auth.invalidate?.()).resolves.toBe(false);
+    await expect(auth.invalidate?.({})).resolves.toBe(false);
   });
 
   it.each([

@@ -176,6 +176,7 @@ describe('listJobs requests', () => {
     const { client, requests } = clientFor(server);
     await expect(client.listJobs({})).resolves.toEqual({
       total_count: 7,
+      skipped: [],
       jobs: [
         {
           id: 'job-0000',
@@ -226,17 +227,9 @@ describe('listJobs malformed answers', () => {
       'total_count: expected an integer >= 0, got "2"',
     ],
     [
-      'a missing field',
-      JSON.stringify({ total_count: 1, jobs: [{ ...rawJob(0), instance: undefined }] }),
-      'jobs[0].instance: expected an object like {"id": "...", "name": "..."}, got nothing (the field is missing)',
-    ],
-    [
-      'a bad time',
-      JSON.stringify({
-        total_count: 4,
-        jobs: [rawJob(0), rawJob(1), rawJob(2), rawJob(3, { start_time: 'yesterday' })],
-      }),
-      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
+      'jobs that are not an array',
+      JSON.stringify({ total_count: 1, jobs: 'none' }),
+      'jobs: expected an array',
     ],
   ])('throws MalformedJobsResponseError for %s after every attempt', async (_label, body, problem) => {
     const server = await serve(text(200, body, { 'content-type': 'application/json' }));
@@ -252,6 +245,25 @@ describe('listJobs malformed answers', () => {
     expect(sleeps).toEqual([250]);
   });
 
+  it('leaves out a record that does not fit, in one attempt, and names it', async () => {
+    const body = JSON.stringify({
+      total_count: 4,
+      jobs: [rawJob(0), rawJob(1), rawJob(2), rawJob(3, { start_time: 'yesterday' })],
+    });
+    const server = await serve(text(200, body, { 'content-type': 'application/json' }));
+    const { client } = clientFor(server, { maxAttempts: 2 });
+    const page = await client.listJobs({});
+    expect(page.jobs).toHaveLength(3);
+    expect(page.skipped).toEqual([
+      {
+        jobId: rawJob(3).id,
+        field: 'start_time',
+        problem: 'expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
+      },
+    ]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('keeps the token out of the error when a proxy page echoes the request headers', async () => {
     const server = await serve((request, response) => {
       response.writeHead(200, { 'content-type': 'text/html' });
@@ -264,6 +276,18 @@ describe('listJobs malformed answers', () => {
       '<html><pre>X-Auth-Token: [redacted]</pre></html>',
     );
     expect(error.message).not.toContain(TOKEN);
+    expect(error.message).toContain('(body starts: "<html><pre>X-Auth-Token: [redacted]</pre></html>")');
+  });
+
+  it('quotes the start of the body in the message, on one line and cut short', async () => {
+    const page = `<html>\n<body>\u001b[2J${'Bad gateway '.repeat(40)}</body></html>`;
+    const server = await serve(text(200, page, { 'content-type': 'text/html' }));
+    const { client } = clientFor(server, { maxAttempts: 1 });
+    const error = await failure(client.listJobs({}));
+    expect(error.message).toMatch(/\(body starts: "<html> <body> \[2JBad gateway [A-Za-z ]+\.\.\."\)$/);
+    expect(error.message).not.toContain('\n');
+    expect(error.message).not.toContain(String.fromCharCode(27));
+    expect(error.message).not.toContain('see bodySnippet');
   });
 
   it('retries a cut-off body and returns the page that follows', async () => {

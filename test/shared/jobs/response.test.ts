@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJobsBody } from '../../../shared/jobs/response';
+import { boundText, MAX_STATUS_CHARS, MAX_TEXT_CHARS, parseJobsBody } from '../../../shared/jobs/response';
 import { type RawJob, rawJob } from './raw-jobs';
 
 function bodyWith(job: Record<string, unknown>): string {
@@ -39,6 +39,7 @@ describe('parseJobsBody', () => {
       ok: true,
       page: {
         total_count: 1,
+        skipped: [],
         jobs: [
           {
             id: '6f85e061-04dd-42e7-86d6-d3b1e40aac2e',
@@ -151,55 +152,107 @@ describe('parseJobsBody', () => {
     [
       'a bad start_time',
       { start_time: 'yesterday' },
-      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
+      'start_time: expected a time like 2023-09-12T06:44:01+0000, got "yesterday"',
     ],
     [
       'an empty start_time',
       { start_time: '' },
-      'jobs[3].start_time: expected a time like 2023-09-12T06:44:01+0000, got ""',
+      'start_time: expected a time like 2023-09-12T06:44:01+0000, got ""',
     ],
     [
       'a numeric end_time',
       { end_time: 1694501041 },
-      'jobs[3].end_time: expected a time like 2023-09-12T06:44:01+0000 or "", got 1694501041',
+      'end_time: expected a time like 2023-09-12T06:44:01+0000 or "", got 1694501041',
     ],
     [
       'a missing instance',
       { instance: undefined },
-      'jobs[3].instance: expected an object like {"id": "...", "name": "..."}, got nothing (the field is missing)',
+      'instance: expected an object like {"id": "...", "name": "..."}, got nothing (the field is missing)',
     ],
-    [
-      'a numeric instance id',
-      { instance: { id: 7, name: 'x' } },
-      'jobs[3].instance.id: expected a string, got 7',
-    ],
-    ['a missing id', { id: undefined }, 'jobs[3].id: expected a string, got nothing (the field is missing)'],
-    ['an empty id', { id: '' }, 'jobs[3].id: expected a non-empty string, got ""'],
-    ['a numeric status', { status: 3 }, 'jobs[3].status: expected a string, got 3'],
+    ['a numeric instance id', { instance: { id: 7, name: 'x' } }, 'instance.id: expected a string, got 7'],
+    ['a missing id', { id: undefined }, 'id: expected a string, got nothing (the field is missing)'],
+    ['an empty id', { id: '' }, 'id: expected a non-empty string, got ""'],
+    ['a numeric status', { status: 3 }, 'status: expected a string, got 3'],
     [
       'progress "lots"',
       { progress: 'lots' },
-      'jobs[3].progress: expected a percentage from 0% to 100% or "", got "lots"',
+      'progress: expected a percentage from 0% to 100% or "", got "lots"',
     ],
     [
       'progress "150%"',
       { progress: '150%' },
-      'jobs[3].progress: expected a percentage from 0% to 100% or "", got "150%"',
+      'progress: expected a percentage from 0% to 100% or "", got "150%"',
     ],
-    [
-      'progress as an object',
-      { progress: {} },
-      'jobs[3].progress: expected a percentage like "60%" or "", got {}',
-    ],
-  ])('names the field for %s', (_label, overrides, problem) => {
-    const jobs = [rawJob(0), rawJob(1), rawJob(2), { ...rawJob(3), ...overrides }];
-    expect(problemOf(JSON.stringify({ total_count: 4, jobs }))).toBe(problem);
+    ['progress as an object', { progress: {} }, 'progress: expected a percentage like "60%" or "", got {}'],
+  ])('leaves out a record with %s and names it, keeping the others', (_label, overrides, line) => {
+    const odd = { ...rawJob(3), ...overrides };
+    const jobs = [rawJob(0), rawJob(1), rawJob(2), odd];
+    const result = parseJobsBody(JSON.stringify({ total_count: 4, jobs }));
+    if (!result.ok) throw new Error(`expected a page, got problem: ${result.problem}`);
+    expect(result.page.jobs.map((job) => job.id)).toEqual([0, 1, 2].map((i) => rawJob(i).id));
+    const [field, ...problem] = line.split(': ');
+    const id = typeof odd.id === 'string' && odd.id !== '' ? odd.id : null;
+    expect(result.page.skipped).toEqual([{ jobId: id, field, problem: problem.join(': ') }]);
+    expect(result.page.total_count).toBe(4);
   });
 
-  it('counts further problems after the first', () => {
+  it('names the first problem of a record that breaks the document in several places', () => {
     const jobs = [{ ...rawJob(0), start_time: 'x', status: 1 }];
-    expect(problemOf(JSON.stringify({ total_count: 1, jobs }))).toBe(
-      'jobs[0].status: expected a string, got 1 (and 1 more problem)',
+    const result = parseJobsBody(JSON.stringify({ total_count: 1, jobs }));
+    expect(result.ok && result.page.skipped).toEqual([
+      { jobId: rawJob(0).id, field: 'status', problem: 'expected a string, got 1' },
+    ]);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a record that is not an object', [7], 'record'],
+    ['an id too long for a key', [{ ...rawJob(0), id: 'x'.repeat(300) }], 'id'],
+  ])('leaves out %s', (_label, jobs, field) => {
+    const result = parseJobsBody(JSON.stringify({ total_count: 1, jobs }));
+    expect(result.ok && result.page.jobs).toEqual([]);
+    expect(result.ok && result.page.skipped.map((record) => [record.jobId, record.field])).toEqual([
+      [null, field],
+    ]);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['jobs that is not an array', { total_count: 1, jobs: { a: 1 } }, 'jobs: expected an array of jobs'],
+    ['a missing total_count', { jobs: [] }, 'total_count: expected an integer >= 0'],
+    ['a body that is an array', [], 'body: expected a JSON object like'],
+  ])('still refuses a body with %s: it is not the jobs document', (_label, body, problem) => {
+    expect(problemOf(JSON.stringify(body))).toContain(problem);
+  });
+
+  it('cuts a huge fail_reason and huge names, and says how much was cut', () => {
+    const reason = 'disk full; '.repeat(30_000);
+    const job = parsedJob({
+      ...rawJob(1),
+      status: 'Failed',
+      fail_reason: reason,
+      name: 'N'.repeat(5_000),
+      instance: { id: 'i', name: 'n'.repeat(10_000) },
+    });
+    expect(job?.fail_reason).toBe(
+      `${reason.slice(0, MAX_TEXT_CHARS)}... [${reason.length - MAX_TEXT_CHARS} more characters cut]`,
     );
+    expect(job?.name).toHaveLength(MAX_TEXT_CHARS + ' [1000 more characters cut]'.length + 3);
+    expect(job?.instance.name.endsWith('... [6000 more characters cut]')).toBe(true);
+  });
+
+  it('keeps a status to a few dozen characters', () => {
+    const job = parsedJob({ ...rawJob(1), status: 'S'.repeat(1_000) });
+    expect(job?.status).toBe(boundText('S'.repeat(1_000), MAX_STATUS_CHARS));
+    expect(job?.status.length).toBeLessThan(100);
+  });
+});
+
+describe('boundText', () => {
+  it.each<[string, number, string]>([
+    ['short', 10, 'short'],
+    ['exactly10!', 10, 'exactly10!'],
+    ['eleven chars', 10, 'eleven cha... [2 more characters cut]'],
+    ['ab\u{1F600}cd', 3, 'ab... [4 more characters cut]'],
+  ])('bounds %j to %d characters', (value, max, expected) => {
+    expect(boundText(value, max)).toBe(expected);
   });
 });

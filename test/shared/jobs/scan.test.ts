@@ -68,6 +68,19 @@ describe('scanJobs', () => {
     );
   });
 
+  it('counts a record that does not fit as read: one pass, reported once, the others scanned', async () => {
+    const jobs = rawJobs(60);
+    jobs[55] = { ...(jobs[55] as RawJob), start_time: 'not a time' };
+    jobs[10] = { ...(jobs[10] as RawJob), id: '' };
+    const scan = await scanWith({ jobs });
+    expect(scan.jobs).toHaveLength(58);
+    expect(scan.skipped.map((record) => [record.jobId, record.field])).toEqual([
+      [jobs[55]?.id, 'start_time'],
+      [null, 'id'],
+    ]);
+    expect(offsets()).toEqual([0, 50]);
+  });
+
   it('uses the page size and filters of the window', async () => {
     const jobs = rawJobs(45);
     const scan = await scanWith(
@@ -80,7 +93,7 @@ describe('scanJobs', () => {
   });
 
   it('reads an empty window in one page', async () => {
-    await expect(scanWith({ jobs: [] })).resolves.toEqual({ jobs: [], pages: 1, requests: 1 });
+    await expect(scanWith({ jobs: [] })).resolves.toEqual({ jobs: [], pages: 1, requests: 1, skipped: [] });
   });
 
   it('neither misses nor duplicates a job that lands at the head between page 1 and 2', async () => {

@@ -30,6 +30,7 @@ export function sampleEvent(
       type,
       previousStatus,
       progressStep: type === 'progressed' ? 50 : null,
+      occurrence: 0,
       job: {
         id: 'job-1',
         name: 'BackupInstance',

@@ -35,7 +35,7 @@ describe('createSnsPublisher', () => {
     const { refused } = await publisher.publish([first, second]);
     expect(refused.map((entry) => entry.id)).toEqual([first.id]);
     expect(sentInputs()).toHaveLength(2);
-    const late = await publisher.publish([third], { deadlineMs: Date.now() - 1 });
+    const late = await publisher.publish([third], { budgetMs: 0 });
     expect(late.refused).toEqual([{ id: third.id, reason: DEADLINE_REASON }]);
     expect(sentInputs()).toHaveLength(2);
   });

@@ -11,6 +11,7 @@ function validEvent(): JobEvent {
       type: 'failed',
       previousStatus: 'Running',
       progressStep: null,
+      occurrence: 0,
       job: {
         id: 'job-1',
         name: 'BackupInstance',

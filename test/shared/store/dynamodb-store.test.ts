@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildEvent } from '../../../shared/build-event';
 import type { Job } from '../../../shared/job';
 import type { JobEvent } from '../../../shared/job-event';
 import { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
-import { LeaseLostError, StoreTableNotFoundError, StoreThrottledError } from '../../../shared/store/errors';
+import { StoreTableNotFoundError, StoreThrottledError } from '../../../shared/store/errors';
 import { STATE_TTL_SECONDS } from '../../../shared/store/table';
-import type { CursorState, JobDigest, JobRecord } from '../../../shared/store/task-store';
+import type { CursorState, JobDigest, JobRecord, Lease } from '../../../shared/store/task-store';
+import { measureStoreUsage } from '../../../shared/store/usage';
 import type { Target } from '../../../shared/target';
 import type { JobState } from '../../../shared/transition';
 import { useDynalite } from '../../support/dynalite';
@@ -36,7 +36,7 @@ function job(overrides: Partial<Job> = {}): Job {
 }
 
 function state(overrides: Partial<Job> = {}, extra: Partial<JobState> = {}): JobState {
-  return { job: job(overrides), progressStep: null, stalledReported: false, ...extra };
+  return { job: job(overrides), progressStep: null, stalledReported: false, occurrences: {}, ...extra };
 }
 
 function event(id: string, jobState: JobState = state()): JobEvent {
@@ -80,31 +80,31 @@ beforeEach(async () => {
 
 describe('DynamoDbTaskStore.recordJob', () => {
   it('stores a new job with version 1 and loads back every field, pending in recording order', async () => {
-    const running = state({ progress: 60 }, { progressStep: 50, stalledReported: true });
-    expect(await store.recordJob(target, record(running, ['e-b', 'e-a', 'e-c'], null))).toMatchObject({
-      version: 1,
-      unownedPending: 0,
-    });
-
-    const loaded = await store.loadJobs(target);
-    expect([...loaded.keys()]).toEqual(['job-1']);
-    expect(loaded.get('job-1')).toEqual({
+    const running = state(
+      { progress: 60 },
+      { progressStep: 50, stalledReported: true, occurrences: { 'started|Running|': 1 } },
+    );
+    const written = await store.recordJob(target, record(running, ['e-b', 'e-a', 'e-c'], null));
+    const expected = {
       ...running,
       version: 1,
       pending: [event('e-b', running), event('e-a', running), event('e-c', running)],
-    });
-    expect(await store.getJob(target, 'job-1')).toEqual(loaded.get('job-1'));
+    };
+    expect(written).toEqual(expected);
+    const loaded = await store.loadJobs(target);
+    expect([...loaded.keys()]).toEqual(['job-1']);
+    expect(loaded.get('job-1')).toEqual(expected);
+    expect(await store.getJob(target, 'job-1')).toEqual(expected);
   });
 
-  it('keeps pending in order across records and bumps the version each time', async () => {
+  it('keeps pending in order across records, bumps the version and answers the job as it now stands', async () => {
     await store.recordJob(target, record(state(), ['e-9', 'e-1'], null));
     const done = state({ status: 'Completed', progress: null, end_time: '2024-05-01T11:30:00.000Z' });
-    expect(await store.recordJob(target, record(done, ['e-0', 'e-5'], 1))).toMatchObject({ version: 2 });
-
-    const stored = await store.getJob(target, 'job-1');
-    expect(stored?.version).toBe(2);
-    expect(stored?.job).toEqual(done.job);
-    expect(stored?.pending.map((e) => e.id)).toEqual(['e-9', 'e-1', 'e-0', 'e-5']);
+    const written = await store.recordJob(target, record(done, ['e-0', 'e-5'], 1));
+    expect(written?.version).toBe(2);
+    expect(written?.job).toEqual(done.job);
+    expect(written?.pending.map((e) => e.id)).toEqual(['e-9', 'e-1', 'e-0', 'e-5']);
+    expect(await store.getJob(target, 'job-1')).toEqual(written);
   });
 
   it('keeps the first entry when an id still pending is recorded again', async () => {
@@ -165,55 +165,39 @@ describe('DynamoDbTaskStore.recordJob', () => {
     expect((await store.getJob(target, 'job-1'))?.pending).toHaveLength(1);
   });
 
-  it('sets pending_since and updated_at from the clock, and keeps the oldest pending_since', async () => {
-    let nowMs = NOW_MS;
-    store = new DynamoDbTaskStore({ tableName, client: dynalite.client, now: () => nowMs });
-    await store.recordJob(target, record(state(), ['e-1'], null));
-    nowMs += 60_000;
-    await store.recordJob(target, record(state({ progress: 50 }), ['e-2'], 1));
-
-    const item = await rawItem('JOB#job-1');
-    expect(item?.pending_since).toBe('2024-05-01T12:00:00.000Z');
-    expect(item?.updated_at).toBe('2024-05-01T12:01:00.000Z');
-  });
-
-  it('leaves pending_since absent when a new job has no events', async () => {
+  it('sets updated_at from the clock and an empty outbox for a job without events', async () => {
     await store.recordJob(target, record(state(), [], null));
     const item = await rawItem('JOB#job-1');
-    expect(item).toBeDefined();
     expect(item?.pending).toEqual({});
-    expect(item).not.toHaveProperty('pending_since');
+    expect(item?.updated_at).toBe('2024-05-01T12:00:00.000Z');
+    expect(item).not.toHaveProperty('claim_owner');
+    expect(item).not.toHaveProperty('observed_at_ms');
   });
 
-  it.each([
-    { status: 'Completed', expires: true },
-    { status: 'Failed', expires: true },
-    { status: 'Running', expires: false },
-    { status: 'Paused', expires: false },
-  ])('sets expires_at only for a finished job: $status -> $expires', async ({ status, expires }) => {
-    await store.recordJob(target, record(state({ status }), [], null));
-    const item = await rawItem('JOB#job-1');
-    if (expires) expect(item?.expires_at).toBe(NOW_MS / 1000 + STATE_TTL_SECONDS);
-    else expect(item).not.toHaveProperty('expires_at');
-  });
+  it.each(['Completed', 'Failed', 'Running', 'Paused', 'Cancelled'])(
+    'sets expires_at to the start plus the retention for a %s job',
+    async (status) => {
+      await store.recordJob(target, record(state({ status }), [], null));
+      const startSeconds = Date.parse(job().start_time) / 1000;
+      expect((await rawItem('JOB#job-1'))?.expires_at).toBe(startSeconds + STATE_TTL_SECONDS);
+    },
+  );
 
-  it('removes expires_at when an update leaves the job unfinished, and sets it when it finishes', async () => {
+  it('keeps expires_at on every update, whatever the status', async () => {
     await store.recordJob(target, record(state({ status: 'Failed' }), [], null));
     await store.recordJob(target, record(state({ status: 'Running' }), [], 1));
-    expect(await rawItem('JOB#job-1')).not.toHaveProperty('expires_at');
-
-    await store.recordJob(target, record(state({ status: 'Completed' }), [], 2));
-    expect((await rawItem('JOB#job-1'))?.expires_at).toBe(NOW_MS / 1000 + STATE_TTL_SECONDS);
+    const startSeconds = Date.parse(job().start_time) / 1000;
+    expect((await rawItem('JOB#job-1'))?.expires_at).toBe(startSeconds + STATE_TTL_SECONDS);
   });
 });
 
 describe('DynamoDbTaskStore.markPublished', () => {
-  it('removes exactly the given ids and keeps pending_since while some remain', async () => {
+  it('removes exactly the given ids and answers how many are left', async () => {
     await store.recordJob(target, record(state(), ['e-1', 'e-2', 'e-3'], null));
-    await store.markPublished(target, 'job-1', ['e-1', 'e-3']);
-
+    expect(await store.markPublished(target, 'job-1', ['e-1', 'e-3'])).toBe(1);
     expect((await store.getJob(target, 'job-1'))?.pending.map((e) => e.id)).toEqual(['e-2']);
-    expect((await rawItem('JOB#job-1'))?.pending_since).toBe('2024-05-01T12:00:00.000Z');
+    expect(await store.markPublished(target, 'job-1', ['e-2'])).toBe(0);
+    expect((await rawItem('JOB#job-1'))?.pending).toEqual({});
   });
 
   it('is idempotent for ids marked twice, repeated or unknown, and does not bump the version', async () => {
@@ -227,106 +211,129 @@ describe('DynamoDbTaskStore.markPublished', () => {
     expect(await store.recordJob(target, record(state({ progress: 99 }), [], 1))).not.toBeNull();
   });
 
-  it('clears pending_since once the outbox is empty', async () => {
-    await store.recordJob(target, record(state(), ['e-1', 'e-2'], null));
-    await store.markPublished(target, 'job-1', ['e-1', 'e-2']);
-
-    const item = await rawItem('JOB#job-1');
-    expect(item?.pending).toEqual({});
-    expect(item).not.toHaveProperty('pending_since');
-    expect((await store.getJob(target, 'job-1'))?.pending).toEqual([]);
-  });
-
-  it('sets pending_since again when events are recorded after the outbox emptied', async () => {
-    await store.recordJob(target, record(state(), ['e-1'], null));
-    await store.markPublished(target, 'job-1', ['e-1']);
-    await store.recordJob(target, record(state({ progress: 90 }), ['e-2'], 1));
-
-    expect((await rawItem('JOB#job-1'))?.pending_since).toBe('2024-05-01T12:00:00.000Z');
-  });
-
   it('does not create an item for an unknown job and ignores an empty id list', async () => {
-    await store.markPublished(target, 'ghost', ['e-1']);
-    await store.markPublished(target, 'ghost', []);
+    expect(await store.markPublished(target, 'ghost', ['e-1'])).toBe(0);
+    expect(await store.markPublished(target, 'ghost', [])).toBe(0);
     expect(await rawItem('JOB#ghost')).toBeUndefined();
   });
 });
 
-describe('DynamoDbTaskStore leases and cursor', () => {
+describe('DynamoDbTaskStore lease and cursor', () => {
+  const digest = (version: number, status: string, pending = false): JobDigest => ({
+    version,
+    status,
+    progressStep: status === 'Running' ? 50 : null,
+    stalledReported: false,
+    startMs: Date.parse('2024-05-01T11:00:07.000Z'),
+    pending,
+    occurrences: {},
+  });
+  const cursorState = (jobs: [string, JobDigest][] = []): CursorState => ({
+    baselineDone: true,
+    lastCycleAt: '2024-05-01T12:00:00.000Z',
+    watermarkMs: Date.parse('2024-05-01T11:59:00.000Z'),
+    lastFullResyncMs: NOW_MS - 60_000,
+    jobs: new Map(jobs),
+  });
+  const lease = (owner: string, untilMs = NOW_MS + 30_000, intent = ['job-1']): Lease => ({
+    owner,
+    untilMs,
+    intent,
+  });
+
   it('has no cursor for a target never cycled', async () => {
     expect(await store.getCursor(target)).toBeNull();
   });
 
-  it('grants a free lease and creates the cursor', async () => {
-    expect(await store.acquireLease(target, 'cycle-a', NOW_MS, 30)).toBe(true);
-    expect(await store.getCursor(target)).toEqual({
+  it('takes a free lease with its intent, creating the cursor', async () => {
+    expect(await store.takeLease(target, lease('cycle-a'), null, NOW_MS)).toBe(true);
+    expect(await store.getCursor(target)).toMatchObject({
+      revision: 1,
       baselineDone: false,
-      lastCycleAt: null,
-      leaseOwner: 'cycle-a',
-      leaseUntilMs: NOW_MS + 30_000,
+      lease: { owner: 'cycle-a', untilMs: NOW_MS + 30_000, intent: ['job-1'] },
     });
   });
 
-  it('refuses a second owner while the lease runs, but lets the holder renew it', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    expect(await store.acquireLease(target, 'cycle-b', NOW_MS + 29_999, 30)).toBe(false);
-    expect(await store.acquireLease(target, 'cycle-a', NOW_MS + 10_000, 30)).toBe(true);
-    expect((await store.getCursor(target))?.leaseUntilMs).toBe(NOW_MS + 40_000);
-  });
-
-  it('lets another owner take over an expired lease', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    expect(await store.acquireLease(target, 'cycle-b', NOW_MS + 30_000, 30)).toBe(true);
-    expect((await store.getCursor(target))?.leaseOwner).toBe('cycle-b');
+  it.each<[string, number | null, Lease | null, boolean]>([
+    ['a stale revision', 0, null, false],
+    ['a live lease of another cycle', 1, lease('cycle-a'), false],
+    ['an expired lease', 1, lease('cycle-a', NOW_MS), true],
+    ['its own live lease', 1, lease('cycle-b'), true],
+    ['no lease at the revision read', 1, null, true],
+  ])('answers whether the lease can be taken over %s', async (_, revision, held, expected) => {
+    expect(await store.saveCursor(target, cursorState(), { expectedRevision: null, nowMs: NOW_MS })).toBe(
+      true,
+    );
+    if (held) expect(await store.takeLease(target, held, 1, NOW_MS)).toBe(true);
+    const seen = held ? (revision ?? 0) + 1 : revision;
+    expect(await store.takeLease(target, lease('cycle-b'), seen, NOW_MS)).toBe(expected);
+    expect((await store.getCursor(target))?.lease?.owner).toBe(expected ? 'cycle-b' : held?.owner);
   });
 
   it('keeps leases of different targets apart', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    expect(await store.acquireLease(otherTarget, 'cycle-b', NOW_MS, 30)).toBe(true);
+    expect(await store.takeLease(target, lease('cycle-a'), null, NOW_MS)).toBe(true);
+    expect(await store.takeLease(otherTarget, lease('cycle-b'), null, NOW_MS)).toBe(true);
   });
 
-  it('throws LeaseLostError when the lease was taken over before release', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    await store.acquireLease(target, 'cycle-b', NOW_MS + 31_000, 30);
+  it('frees the lease with the cursor write of its holder, and refuses that write once another took over', async () => {
+    await store.takeLease(target, lease('cycle-a'), null, NOW_MS);
+    const next = cursorState([['job-1', digest(2, 'Running', true)]]);
+    expect(
+      await store.saveCursor(target, next, { expectedRevision: 1, leaseOwner: 'cycle-a', nowMs: NOW_MS }),
+    ).toBe(true);
+    expect(await store.getCursor(target)).toEqual({ ...next, revision: 2, lease: null });
 
-    const release = store.releaseLease(target, 'cycle-a', {
-      baselineDone: true,
-      lastCycleAt: '2024-05-01T12:00:31.000Z',
-    });
-    await expect(release).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(release).rejects.toThrow(/cycle-a/);
-    expect(await store.getCursor(target)).toMatchObject({ leaseOwner: 'cycle-b', baselineDone: false });
+    await store.takeLease(target, lease('cycle-a', NOW_MS + 1), 2, NOW_MS);
+    expect(await store.takeLease(target, lease('cycle-b'), 3, NOW_MS + 1)).toBe(true);
+    expect(
+      await store.saveCursor(target, next, { expectedRevision: 3, leaseOwner: 'cycle-a', nowMs: NOW_MS }),
+    ).toBe(false);
+    expect((await store.getCursor(target))?.lease?.owner).toBe('cycle-b');
   });
 
-  it('throws LeaseLostError when releasing a lease never taken', async () => {
-    const release = store.releaseLease(target, 'cycle-a', { baselineDone: true, lastCycleAt: 'x' });
-    await expect(release).rejects.toMatchObject({
-      name: 'LeaseLostError',
-      cause: expect.objectContaining({ name: 'ConditionalCheckFailedException' }),
-    });
+  it('writes a cursor without a lease only at the revision read and while no live lease is held', async () => {
+    const state = cursorState();
+    expect(await store.saveCursor(target, state, { expectedRevision: null, nowMs: NOW_MS })).toBe(true);
+    expect(await store.saveCursor(target, state, { expectedRevision: null, nowMs: NOW_MS })).toBe(false);
+    expect(await store.saveCursor(target, state, { expectedRevision: 1, nowMs: NOW_MS })).toBe(true);
+    await store.takeLease(target, lease('cycle-a'), 2, NOW_MS);
+    expect(await store.saveCursor(target, state, { expectedRevision: 3, nowMs: NOW_MS })).toBe(false);
+    expect(await store.saveCursor(target, state, { expectedRevision: 3, nowMs: NOW_MS + 30_000 })).toBe(true);
+    expect((await store.getCursor(target))?.revision).toBe(4);
   });
 
-  it('frees the lease on release and records how the cycle ended', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    await store.releaseLease(target, 'cycle-a', {
+  it('takes over a cursor written before cursors had a revision, as one without a digest', async () => {
+    const doc = DynamoDBDocumentClient.from(dynalite.client);
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: 'TARGET#ap-southeast-1#proj-1', sk: 'CURSOR', baseline_done: true, last_cycle_at: 'x' },
+      }),
+    );
+    expect(await store.getCursor(target)).toMatchObject({
+      revision: null,
       baselineDone: true,
-      lastCycleAt: '2024-05-01T12:00:05.000Z',
+      jobs: new Map(),
     });
+    expect(await store.takeLease(target, lease('cycle-a'), null, NOW_MS)).toBe(true);
+    expect((await store.getCursor(target))?.revision).toBe(1);
+  });
 
-    expect(await store.getCursor(target)).toEqual({
-      baselineDone: true,
-      lastCycleAt: '2024-05-01T12:00:05.000Z',
-      leaseOwner: null,
-      leaseUntilMs: null,
-    });
-    expect(await store.acquireLease(target, 'cycle-b', NOW_MS + 1, 30)).toBe(true);
-    expect((await store.getCursor(target))?.baselineDone).toBe(true);
+  it('reads a cursor of 40 jobs in one read unit', async () => {
+    const jobs = Array.from({ length: 40 }, (_, i): [string, JobDigest] => [
+      `6f85e061-04dd-42e7-86d6-${String(i).padStart(12, '0')}`,
+      digest(12, 'Running'),
+    ]);
+    await store.saveCursor(target, cursorState(jobs), { expectedRevision: null, nowMs: NOW_MS });
+    const { result, usage } = await measureStoreUsage(() => store.getCursor(target));
+    expect(result?.jobs.size).toBe(40);
+    expect(usage.readUnits).toBe(1);
   });
 });
 
 describe('DynamoDbTaskStore.loadJobs', () => {
   it('returns an empty map for an unknown target and skips the cursor item', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
+    await store.takeLease(target, { owner: 'cycle-a', untilMs: NOW_MS, intent: [] }, null, NOW_MS);
     expect((await store.loadJobs(target)).size).toBe(0);
   });
 
@@ -352,49 +359,30 @@ describe('DynamoDbTaskStore.loadJobs', () => {
           ),
       );
     }
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-
-    store.resetUsage();
-    const jobs = await store.loadJobs(target);
+    const { result: jobs, usage } = await measureStoreUsage(() => store.loadJobs(target));
     expect(jobs.size).toBe(300);
     expect([...jobs.keys()].sort()).toEqual(ids);
     expect(jobs.get('job-299')?.job.fail_reason).toBe(failReason);
-    expect(store.usage.requests).toBeGreaterThanOrEqual(2);
+    expect(usage.requests).toBeGreaterThanOrEqual(2);
   });
 });
 
-describe('DynamoDbTaskStore.usage', () => {
-  it('counts requests and consumed read and write units, and resets', async () => {
-    expect(store.usage).toEqual({
-      readUnits: 0,
-      writeUnits: 0,
-      requests: 0,
-      readRequests: 0,
-      writeRequests: 0,
+describe('measureStoreUsage with the store', () => {
+  it('counts requests and consumed read and write units', async () => {
+    const { usage } = await measureStoreUsage(async () => {
+      await store.recordJob(target, record(state(), ['e-1'], null));
+      await store.getJob(target, 'job-1');
+      await store.loadJobs(target);
     });
-    await store.recordJob(target, record(state(), ['e-1'], null));
-    expect(store.usage.writeUnits).toBeGreaterThan(0);
-    expect(store.usage.readUnits).toBe(0);
-    await store.getJob(target, 'job-1');
-    await store.loadJobs(target);
-    expect(store.usage.readUnits).toBeGreaterThan(0);
-    expect(store.usage.requests).toBe(3);
-
-    store.resetUsage();
-    expect(store.usage).toEqual({
-      readUnits: 0,
-      writeUnits: 0,
-      requests: 0,
-      readRequests: 0,
-      writeRequests: 0,
-    });
+    expect(usage.writeUnits).toBeGreaterThan(0);
+    expect(usage.readUnits).toBeGreaterThan(0);
+    expect(usage).toMatchObject({ requests: 3, readRequests: 2, writeRequests: 1 });
   });
 
   it('counts refused conditional writes as requests', async () => {
     await store.recordJob(target, record(state(), [], null));
-    store.resetUsage();
-    await store.recordJob(target, record(state(), [], null));
-    expect(store.usage.requests).toBe(1);
+    const { usage } = await measureStoreUsage(() => store.recordJob(target, record(state(), [], null)));
+    expect(usage).toMatchObject({ requests: 1, writeUnits: 1 });
   });
 });
 
@@ -464,177 +452,6 @@ describe('DynamoDbTaskStore errors', () => {
   });
 });
 
-describe('DynamoDbTaskStore claims', () => {
-  const claimA = { owner: 'cycle-a', untilMs: NOW_MS + 30_000 };
-  const claimB = { owner: 'cycle-b', untilMs: NOW_MS + 60_000 };
-  const claimed = (
-    jobState: JobState,
-    ids: string[],
-    version: number | null,
-    claim = claimA,
-    nowMs = NOW_MS,
-  ) => ({
-    ...record(jobState, ids, version),
-    claim,
-    nowMs,
-  });
-
-  it('claims the events a record appends, and owns what was pending when no live claim holds it', async () => {
-    expect(await store.recordJob(target, claimed(state(), ['e-1'], null))).toMatchObject({
-      outbox: [{ id: 'e-1' }],
-    });
-    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
-    await store.releaseClaim(target, 'job-1', 'cycle-a');
-
-    const next = await store.recordJob(target, claimed(state({ progress: 90 }), ['e-2'], 1, claimB));
-    expect(next?.outbox.map((e) => e.id)).toEqual(['e-1', 'e-2']);
-    expect(next?.unownedPending).toBe(0);
-    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimB);
-  });
-
-  it('leaves events under another live claim out of the outbox and counts them', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1'], null));
-    const next = await store.recordJob(
-      target,
-      claimed(state({ progress: 90 }), ['e-2'], 1, claimB, NOW_MS + 29_999),
-    );
-    expect(next?.outbox.map((e) => e.id)).toEqual(['e-2']);
-    expect(next?.unownedPending).toBe(1);
-  });
-
-  it('takes over events whose claim has expired', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1'], null));
-    const next = await store.recordJob(
-      target,
-      claimed(state({ progress: 90 }), ['e-2'], 1, claimB, NOW_MS + 30_000),
-    );
-    expect(next?.outbox.map((e) => e.id)).toEqual(['e-1', 'e-2']);
-  });
-
-  it('claims nothing with a record without events, leaving what was pending unowned', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1'], null));
-    await store.releaseClaim(target, 'job-1', 'cycle-a');
-    const next = await store.recordJob(target, claimed(state({ progress: 90 }), [], 1, claimB));
-    expect(next).toEqual({ version: 2, outbox: [], unownedPending: 1 });
-    expect(await rawItem('JOB#job-1')).not.toHaveProperty('claim_owner');
-  });
-
-  it('lets claimPending take pending events only once no other live claim holds them', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1'], null));
-    expect(await store.claimPending(target, 'job-1', claimB, NOW_MS + 29_999)).toBeNull();
-
-    const taken = await store.claimPending(target, 'job-1', claimB, NOW_MS + 30_000);
-    expect(taken?.pending.map((e) => e.id)).toEqual(['e-1']);
-    expect(taken?.claim).toEqual(claimB);
-    expect(taken?.version).toBe(1);
-    expect(
-      await store.claimPending(target, 'job-1', { owner: 'cycle-c', untilMs: 1 }, NOW_MS + 30_000),
-    ).toBeNull();
-    expect(await store.claimPending(target, 'job-1', claimB, NOW_MS + 30_000)).not.toBeNull();
-  });
-
-  it('finds nothing to claim on an empty outbox or an unknown job, and creates no item', async () => {
-    await store.recordJob(target, record(state(), [], null));
-    expect(await store.claimPending(target, 'job-1', claimA, NOW_MS)).toBeNull();
-    expect(await store.claimPending(target, 'ghost', claimA, NOW_MS)).toBeNull();
-    expect(await rawItem('JOB#ghost')).toBeUndefined();
-  });
-
-  it('releases only its own claim', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1'], null));
-    await store.releaseClaim(target, 'job-1', 'cycle-b');
-    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
-    await store.releaseClaim(target, 'job-1', 'cycle-a');
-    expect((await store.getJob(target, 'job-1'))?.claim).toBeUndefined();
-    await store.releaseClaim(target, 'ghost', 'cycle-a');
-    expect(await rawItem('JOB#ghost')).toBeUndefined();
-  });
-
-  it('empties the outbox and drops the claim in one write when marking all of it', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1', 'e-2'], null));
-    store.resetUsage();
-    expect(await store.markPublished(target, 'job-1', ['e-2', 'e-1'])).toBe(0);
-    expect(store.usage.writeRequests).toBe(1);
-    const item = await rawItem('JOB#job-1');
-    expect(item?.pending).toEqual({});
-    expect(item).not.toHaveProperty('pending_since');
-    expect(item).not.toHaveProperty('claim_owner');
-  });
-
-  it('answers how many events are left after marking some', async () => {
-    await store.recordJob(target, claimed(state(), ['e-1', 'e-2', 'e-3'], null));
-    expect(await store.markPublished(target, 'job-1', ['e-1'])).toBe(2);
-    expect((await store.getJob(target, 'job-1'))?.claim).toEqual(claimA);
-    expect(await store.markPublished(target, 'job-1', ['e-2', 'e-3', 'e-9'])).toBe(0);
-    expect((await store.getJob(target, 'job-1'))?.claim).toBeUndefined();
-  });
-});
-
-describe('DynamoDbTaskStore cursor', () => {
-  const digest = (version: number, status: string, pending = false): JobDigest => ({
-    version,
-    status,
-    progressStep: status === 'Running' ? 50 : null,
-    stalledReported: false,
-    startMs: Date.parse('2024-05-01T11:00:07.000Z'),
-    pending,
-  });
-  const cursorState = (jobs: [string, JobDigest][]): CursorState => ({
-    baselineDone: true,
-    lastCycleAt: '2024-05-01T12:00:00.000Z',
-    watermarkMs: Date.parse('2024-05-01T11:59:00.000Z'),
-    lastFullResyncMs: NOW_MS - 60_000,
-    jobs: new Map(jobs),
-  });
-
-  it('saves the digest, watermark and resync time and reads them back with a revision', async () => {
-    const state = cursorState([
-      ['job-1', digest(3, 'Running')],
-      ['job-2', digest(1, 'Completed', true)],
-    ]);
-    expect(await store.saveCursor(target, state, null)).toBe(true);
-    expect(await store.getCursor(target)).toEqual({
-      ...state,
-      revision: 1,
-      leaseOwner: null,
-      leaseUntilMs: null,
-    });
-  });
-
-  it('refuses a write naming a stale revision', async () => {
-    const state = cursorState([]);
-    expect(await store.saveCursor(target, state, null)).toBe(true);
-    expect(await store.saveCursor(target, state, null)).toBe(false);
-    expect(await store.saveCursor(target, state, 1)).toBe(true);
-    expect(await store.saveCursor(target, state, 1)).toBe(false);
-    expect((await store.getCursor(target))?.revision).toBe(2);
-  });
-
-  it('takes over a cursor written before cursors had a revision', async () => {
-    await store.acquireLease(target, 'cycle-a', NOW_MS, 30);
-    await store.releaseLease(target, 'cycle-a', {
-      baselineDone: true,
-      lastCycleAt: '2024-05-01T11:00:00.000Z',
-    });
-    const legacy = await store.getCursor(target);
-    expect(legacy).not.toHaveProperty('revision');
-    expect(legacy).not.toHaveProperty('jobs');
-    expect(await store.saveCursor(target, cursorState([]), null)).toBe(true);
-    expect((await store.getCursor(target))?.revision).toBe(1);
-  });
-
-  it('reads a cursor of 40 jobs in one read unit', async () => {
-    const jobs = Array.from({ length: 40 }, (_, i): [string, JobDigest] => [
-      `6f85e061-04dd-42e7-86d6-${String(i).padStart(12, '0')}`,
-      digest(12, 'Running'),
-    ]);
-    await store.saveCursor(target, cursorState(jobs), null);
-    store.resetUsage();
-    expect((await store.getCursor(target))?.jobs?.size).toBe(40);
-    expect(store.usage.readUnits).toBe(1);
-  });
-});
-
 describe('DynamoDbTaskStore capacity of one transition', () => {
   const realTarget: Target = { region: 'ap-southeast-1', projectId: '0549b4a43100d4f32f51c01c2fe4acdb' };
   const running = job({
@@ -649,29 +466,33 @@ describe('DynamoDbTaskStore capacity of one transition', () => {
   };
 
   it('costs one write unit to record it and one to mark it', async () => {
-    const start = {
-      state: { job: running, progressStep: null, stalledReported: false },
+    await store.recordJob(realTarget, {
+      state: { job: running, progressStep: null, stalledReported: false, occurrences: {} },
       events: [],
       expectedVersion: null,
-    };
-    await store.recordJob(realTarget, start);
+    });
     const transition = {
       type: 'completed' as const,
       job: completed,
       previousStatus: 'Running',
       progressStep: null,
+      occurrence: 0,
     };
     const event = buildEvent(realTarget, transition, new Date(NOW_MS));
-    store.resetUsage();
-    const done = await store.recordJob(realTarget, {
-      state: { job: completed, progressStep: null, stalledReported: false },
-      events: [event],
-      expectedVersion: 1,
-      claim: { owner: randomUUID(), untilMs: NOW_MS + 120_000 },
-      nowMs: NOW_MS,
+    const { usage } = await measureStoreUsage(async () => {
+      const done = await store.recordJob(realTarget, {
+        state: {
+          job: completed,
+          progressStep: null,
+          stalledReported: false,
+          occurrences: { 'completed|Completed|': 1 },
+        },
+        events: [event],
+        expectedVersion: 1,
+      });
+      expect(done?.pending).toEqual([event]);
+      expect(await store.markPublished(realTarget, running.id, [event.id])).toBe(0);
     });
-    expect(done?.outbox).toEqual([event]);
-    expect(await store.markPublished(realTarget, running.id, [event.id])).toBe(0);
-    expect(store.usage).toMatchObject({ writeRequests: 2, writeUnits: 2 });
+    expect(usage).toMatchObject({ writeRequests: 2, writeUnits: 2 });
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  LeaseLostError,
   StoreTableNotActiveError,
   StoreTableNotFoundError,
   StoreThrottledError,
@@ -15,11 +14,6 @@ describe('store errors', () => {
       error: new StoreTableNotFoundError('jobs', cause),
       name: 'StoreTableNotFoundError',
       text: /"jobs".*--store dynalite/,
-    },
-    {
-      error: new LeaseLostError('TARGET#r#p', 'cycle-a', cause),
-      name: 'LeaseLostError',
-      text: /TARGET#r#p.*"cycle-a".*leaseSeconds/,
     },
     {
       error: new StoreTableNotActiveError('jobs', 500, cause),

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { formatHuaweiTime } from '../../../local/simulator/raw-job';
 import { buildEvent } from '../../../shared/build-event';
-import { pollTarget } from '../../../shared/cycle';
+import { pollTarget } from '../../../shared/cycle/cycle';
 import type { Job } from '../../../shared/job';
 import type { JobEvent } from '../../../shared/job-event';
 import { decodeHistory, encodeHistory, encodePending, sortEvents } from '../../../shared/store/item-codec';
+import { measureStoreUsage } from '../../../shared/store/usage';
 import type { Target } from '../../../shared/target';
 import type { JobState, Transition } from '../../../shared/transition';
 import { assertValidEvent } from '../../support/event-schema';
@@ -138,9 +138,9 @@ function eventOf(transition: Transition, atMs: number): JobEvent {
 }
 
 describe('encodeHistory and decodeHistory', () => {
-  const state: JobState = { job: failed, progressStep: null, stalledReported: false };
+  const state: JobState = { job: failed, progressStep: null, stalledReported: false, occurrences: {} };
   const event = eventOf(
-    { type: 'failed', job: failed, previousStatus: 'Running', progressStep: null },
+    { type: 'failed', job: failed, previousStatus: 'Running', progressStep: null, occurrence: 0 },
     1_000,
   );
 
@@ -196,7 +196,7 @@ describe('encodePending', () => {
   it('keeps an event of the item job as a compact tuple that rebuilds it exactly', async () => {
     const { decodeEntry } = await import('../../../shared/store/item-codec');
     const event = eventOf(
-      { type: 'failed', job: failed, previousStatus: 'Running', progressStep: null },
+      { type: 'failed', job: failed, previousStatus: 'Running', progressStep: null, occurrence: 0 },
       1_500,
     );
     const entry = encodePending(target, failed.id, event, 3);
@@ -204,9 +204,12 @@ describe('encodePending', () => {
     expect(decodeEntry(target, event.id, entry, failed.id)).toEqual(event);
   });
 
-  it('falls back to the map form for an event of another job', () => {
-    const event = eventOf({ type: 'started', job: running, previousStatus: null, progressStep: null }, 1_500);
-    expect(encodePending(target, 'other-job', event, 3)).toMatchObject({ seq: 3, type: 'started' });
+  it('keeps an event of another job whole', () => {
+    const event = eventOf(
+      { type: 'started', job: running, previousStatus: null, progressStep: null, occurrence: 0 },
+      1_500,
+    );
+    expect(encodePending(target, 'other-job', event, 3)).toEqual({ seq: 3, event });
   });
 });
 
@@ -216,19 +219,24 @@ describe('DynamoDbTaskStore write units with the history', () => {
     ['failed', failed],
   ])('costs one write unit per record and per mark over a job life ending %s', async (_, last) => {
     const { store } = await world.fresh();
-    const owner = randomUUID();
     const steps: [Transition, JobState][] = [
       [
-        { type: 'started', job: { ...running, progress: 0 }, previousStatus: null, progressStep: null },
-        { job: { ...running, progress: 0 }, progressStep: 0, stalledReported: false },
+        {
+          type: 'started',
+          job: { ...running, progress: 0 },
+          previousStatus: null,
+          progressStep: null,
+          occurrence: 0,
+        },
+        { job: { ...running, progress: 0 }, progressStep: 0, stalledReported: false, occurrences: {} },
       ],
       [
-        { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 25 },
-        { job: running, progressStep: 25, stalledReported: false },
+        { type: 'progressed', job: running, previousStatus: 'Running', progressStep: 25, occurrence: 0 },
+        { job: running, progressStep: 25, stalledReported: false, occurrences: {} },
       ],
       [
-        { type: 'stalled', job: running, previousStatus: 'Running', progressStep: null },
-        { job: running, progressStep: 25, stalledReported: true },
+        { type: 'stalled', job: running, previousStatus: 'Running', progressStep: null, occurrence: 0 },
+        { job: running, progressStep: 25, stalledReported: true, occurrences: {} },
       ],
       [
         {
@@ -236,25 +244,21 @@ describe('DynamoDbTaskStore write units with the history', () => {
           job: last,
           previousStatus: 'Running',
           progressStep: null,
+          occurrence: 0,
         },
-        { job: last, progressStep: 25, stalledReported: true },
+        { job: last, progressStep: 25, stalledReported: true, occurrences: {} },
       ],
     ];
     let version: number | null = null;
     const published: JobEvent[] = [];
     for (const [index, [transition, state]] of steps.entries()) {
       const event = eventOf(transition, Date.parse('2026-11-30T01:00:00.000Z') + index * 60_000);
-      store.resetUsage();
-      const done = await store.recordJob(target, {
-        state,
-        events: [event],
-        expectedVersion: version,
-        claim: { owner, untilMs: Date.now() + 60_000 },
-        nowMs: Date.now(),
+      const { usage } = await measureStoreUsage(async () => {
+        const done = await store.recordJob(target, { state, events: [event], expectedVersion: version });
+        version = done?.version ?? null;
+        expect(await store.markPublished(target, state.job.id, [event.id])).toBe(0);
       });
-      version = done?.version ?? null;
-      expect(await store.markPublished(target, state.job.id, [event.id])).toBe(0);
-      expect(store.usage).toMatchObject({ writeRequests: 2, writeUnits: 2 });
+      expect(usage).toMatchObject({ writeRequests: 2, writeUnits: 2 });
       published.push(event);
     }
     expect(await store.listEvents(target)).toEqual(published);

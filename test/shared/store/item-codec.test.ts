@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildEvent } from '../../../shared/build-event';
 import type { Job } from '../../../shared/job';
 import type { JobEvent } from '../../../shared/job-event';
-import { decodeEntry, encodeEntry, toCursor } from '../../../shared/store/item-codec';
+import {
+  decodeEntry,
+  decodeHistory,
+  encodeHistory,
+  encodePending,
+  toCursor,
+} from '../../../shared/store/item-codec';
 import type { Target } from '../../../shared/target';
 
 const target: Target = { region: 'ap-southeast-1', projectId: 'proj-1' };
@@ -18,22 +24,30 @@ const job: Job = {
 };
 const event = buildEvent(
   target,
-  { type: 'failed', job, previousStatus: 'Running', progressStep: null },
+  { type: 'failed', job, previousStatus: 'Running', progressStep: null, occurrence: 0 },
   new Date('2024-05-01T11:30:05.000Z'),
 );
 
-describe('encodeEntry and decodeEntry', () => {
-  it('keeps an event built for the target without its derivable fields and rebuilds it exactly', () => {
-    const entry = encodeEntry(target, event, 7);
-    expect(entry).not.toHaveProperty('event');
-    expect(entry).not.toHaveProperty('source');
-    expect(entry).toMatchObject({
-      seq: 7,
-      type: 'failed',
-      previous_status: 'Running',
-      duration_seconds: 1800,
-    });
-    expect(decodeEntry(target, event.id, entry)).toEqual(event);
+describe('encodePending and decodePending', () => {
+  it('keeps an event built for the target as a compact tuple and rebuilds it exactly', () => {
+    const entry = encodePending(target, job.id, event, 7);
+    expect(Array.isArray(entry)).toBe(true);
+    expect(entry).toEqual([
+      7,
+      'failed',
+      Date.parse('2024-05-01T11:30:05.000Z'),
+      'Running',
+      1800,
+      'BackupInstance',
+      'Failed',
+      Date.parse(job.start_time),
+      Date.parse(job.end_time ?? ''),
+      null,
+      'inst-1',
+      'nosql-12f5',
+      'Backup timed out.',
+    ]);
+    expect(decodeEntry(target, event.id, entry, job.id)).toEqual(event);
   });
 
   it.each<[string, (e: JobEvent) => JobEvent]>([
@@ -42,39 +56,71 @@ describe('encodeEntry and decodeEntry', () => {
     ['another region in data', (e) => ({ ...e, data: { ...e.data, region: 'eu-west-101' } })],
     ['another project in data', (e) => ({ ...e, data: { ...e.data, project_id: 'proj-2' } })],
     ['a foreign type', (e) => ({ ...e, type: 'other.type' as JobEvent['type'] })],
+    ['an extension attribute', (e) => ({ ...e, test: true }) as JobEvent],
+    ['a time that is not canonical ISO', (e) => ({ ...e, time: '2024-05-01T11:30:05Z' })],
   ])('keeps an event with %s whole', (_, change) => {
     const odd = change(event);
-    const entry = encodeEntry(target, odd, 1);
-    expect(entry).toEqual({ seq: 1, event: odd });
-    expect(decodeEntry(target, odd.id, entry)).toEqual(odd);
+    const entry = encodePending(target, job.id, odd, 1);
+    expect(decodeEntry(target, odd.id, entry, job.id)).toEqual(odd);
+    if (!Array.isArray(entry)) expect(entry).toEqual({ seq: 1, event: odd });
+  });
+});
+
+describe('encodeHistory and decodeHistory', () => {
+  const state = { job, progressStep: null, stalledReported: false, occurrences: { 'failed|Failed|': 2 } };
+  it('keeps a repeated change with its occurrence, so the rebuilt event has the published id', () => {
+    const second = buildEvent(
+      target,
+      { type: 'failed', job, previousStatus: 'Running', progressStep: null, occurrence: 1 },
+      new Date('2024-05-01T11:30:05.000Z'),
+    );
+    const kept = encodeHistory(target, state, second);
+    expect(kept?.attribute).toBe('h_failed');
+    expect(kept?.tuple.at(7)).toBe(1);
+    expect(decodeHistory(target, job, 'failed', kept?.tuple ?? ([] as never))).toEqual(second);
+    expect(second.id).not.toBe(event.id);
+  });
+
+  it('keeps nothing for an event whose id is not the one its state implies', () => {
+    expect(encodeHistory(target, state, event)).toBeUndefined();
   });
 });
 
 describe('toCursor', () => {
   it('gives a cursor without revision or digest for an item written before they existed', () => {
-    expect(toCursor({ baseline_done: true, last_cycle_at: 'x' })).toEqual({
+    expect(toCursor({ baseline_done: true, last_cycle_at: 'x', watermark_ms: 5 })).toEqual({
+      revision: null,
       baselineDone: true,
       lastCycleAt: 'x',
-      leaseOwner: null,
-      leaseUntilMs: null,
+      watermarkMs: null,
+      lastFullResyncMs: null,
+      jobs: new Map(),
+      lease: null,
     });
   });
 
-  it('reads the digest tuples into job digests with start times in ms', () => {
+  it('reads the digest tuples into job digests with start times in ms, and the lease', () => {
     const cursor = toCursor({
       revision: 4,
       watermark_ms: 5,
-      jobs: { 'job-1': [2, 'Running', 25, true, 1714561200, false] },
+      jobs: {
+        'job-1': [2, 'Running', 25, true, 1714561200, false],
+        'job-2': [3, 'Suspended', null, false, 1714561300, true, { 'status_changed|Suspended|': 2 }],
+      },
+      lease: { owner: 'cycle-a', until_ms: 99, intent: ['job-2'] },
     });
     expect(cursor.revision).toBe(4);
     expect(cursor.lastFullResyncMs).toBeNull();
-    expect(cursor.jobs?.get('job-1')).toEqual({
+    expect(cursor.jobs.get('job-1')).toEqual({
       version: 2,
       status: 'Running',
       progressStep: 25,
       stalledReported: true,
       startMs: 1714561200_000,
       pending: false,
+      occurrences: {},
     });
+    expect(cursor.jobs.get('job-2')?.occurrences).toEqual({ 'status_changed|Suspended|': 2 });
+    expect(cursor.lease).toEqual({ owner: 'cycle-a', untilMs: 99, intent: ['job-2'] });
   });
 });

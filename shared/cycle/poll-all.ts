@@ -1,6 +1,6 @@
+import type { JobsApi } from '../jobs/jobs-client';
+import type { Target } from '../target';
 import { type CycleDeps, type CycleReport, pollTarget } from './cycle';
-import type { JobsApi } from './jobs/jobs-client';
-import type { Target } from './target';
 
 /** Outcome of polling every target: one report per target that finished, one error per target that failed. */
 export interface PollAllResult {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatHuaweiTime } from '../../local/simulator/raw-job';
-import { type CycleDeps, pollTarget } from '../../shared/cycle';
-import { CycleError } from '../../shared/cycle-errors';
-import type { JobEvent } from '../../shared/job-event';
-import type { TaskStore } from '../../shared/store/task-store';
-import { collectingPublisher } from '../support/collecting-publisher';
-import { assertValidEvent } from '../support/event-schema';
-import { useWatcherWorld } from '../support/watcher-world';
+import { formatHuaweiTime } from '../../../local/simulator/raw-job';
+import { type CycleDeps, pollTarget } from '../../../shared/cycle/cycle';
+import { CycleError } from '../../../shared/cycle/errors';
+import type { JobEvent } from '../../../shared/job-event';
+import type { TaskStore } from '../../../shared/store/task-store';
+import { collectingPublisher } from '../../support/collecting-publisher';
+import { assertValidEvent } from '../../support/event-schema';
+import { useWatcherWorld } from '../../support/watcher-world';
 
 const world = useWatcherWorld();
 const minutesAgo = (minutes: number) => formatHuaweiTime(Date.now() - minutes * 60_000);
@@ -133,7 +133,8 @@ describe('pollTarget', () => {
       markPublished: { value: async () => Promise.reject(new Error('process killed')) },
     });
     const crashed = await pollTarget({ ...deps, store: crashingStore }, target);
-    expect(crashed.publishErrors.join()).toMatch(/mark failed: Error: process killed/);
+    expect(crashed.jobErrors).toEqual([`job ${job.id}: mark failed: process killed`]);
+    expect(crashed.publishErrors).toEqual([]);
 
     await pollTarget(deps, target);
     const ids = publisher.events.map((event) => event.id);
@@ -162,7 +163,7 @@ describe('pollTarget', () => {
     expect(new Set(all.map((event) => event.id)).size).toBe(6);
   });
 
-  it('leaves events a live cycle claimed to it, and replays them once its claim expires', async () => {
+  it("leaves a target to a live cycle's lease, and replays what that cycle left once the lease ends", async () => {
     let nowMs = Date.now();
     const { deps, target, publisher, projectId } = await world.fresh({ leaseSeconds: 30 }, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
@@ -173,12 +174,9 @@ describe('pollTarget', () => {
       end_time: minutesAgo(0),
     });
 
-    // A cycle killed right after recording: it claimed the event and never got further.
+    // A cycle killed after recording: its sink refused, and it never wrote its cursor.
     const killed = (): Promise<never> => Promise.reject(new Error('process killed'));
-    const dyingStore: TaskStore = Object.create(deps.store, {
-      releaseClaim: { value: killed },
-      saveCursor: { value: killed },
-    });
+    const dyingStore: TaskStore = Object.create(deps.store, { saveCursor: { value: killed } });
     const dead = collectingPublisher('dead');
     dead.failNext();
     await expect(pollTarget({ ...deps, store: dyingStore, publishers: [dead] }, target)).rejects.toThrow(

@@ -1,13 +1,11 @@
-import type { Target } from './target';
+import type { Target } from '../target';
 
 /** Steps of a poll cycle, named in every error so an operator knows where it stopped. */
 export const CycleStep = {
   ReadCursor: 'read-cursor',
   Fetch: 'fetch',
   LoadState: 'load-state',
-  Lease: 'lease',
   Record: 'record',
-  Claim: 'claim',
   Publish: 'publish',
   Mark: 'mark',
   SaveCursor: 'save-cursor',
@@ -29,7 +27,15 @@ export class CycleError extends Error {
   }
 }
 
-/** Another cycle kept winning the optimistic lock on one job; nothing was published for it. */
-export class RecordConflictError extends Error {
-  override readonly name = 'RecordConflictError';
+/**
+ * The cycle's lease expired and another cycle took the target over before this one wrote its
+ * cursor. Nothing is lost (the other cycle read this one's intent), but the lease was too short.
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(readonly leaseSeconds: number) {
+    super(
+      `another cycle took the target over after this cycle's lease ended; raise leaseSeconds (now ${leaseSeconds}) above the longest cycle`,
+    );
+  }
 }

@@ -1,7 +1,10 @@
+import type { Target } from './target';
+
 /**
  * Names the poll function and its deployment (`infra/`) must agree on: environment variables it
- * reads besides the watcher settings (`ENV` in shared/config.ts), and the metrics it emits that
- * the alarms and the dashboard read. Constants only, so the CDK app can import them.
+ * reads besides the watcher settings (`ENV` in shared/config.ts), the metrics it emits that the
+ * alarms and the dashboard read, and the shape of the event the schedule sends. Constants and types
+ * only, so the CDK app imports them from here and never from `functions/`.
  */
 
 /** Environment variables of the poll function for its resources (never credentials). */
@@ -47,6 +50,10 @@ export const MetricName = {
   PublishFailures: 'PublishFailures',
   /** Per target: events still in the outbox after the cycle. */
   PendingEvents: 'PendingEvents',
+  /** Job records the API sent that do not fit the document, left out of the cycle. Also per target. */
+  SkippedRecords: 'SkippedRecords',
+  /** Jobs whose record or mark failed (retried next cycle). Also per target. */
+  RecordFailures: 'RecordFailures',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -61,4 +68,12 @@ export const MetricDimension = {
 /** Value of the `target` dimension. */
 export function targetDimension(target: { readonly region: string; readonly projectId: string }): string {
   return `${target.region}/${target.projectId}`;
+}
+
+/**
+ * What a scheduled invocation's event and a fan-out message carry: the targets to poll. The stack
+ * puts them in the schedule's input (up to 256 KB) instead of the 4 KB Lambda environment.
+ */
+export interface TargetsPayload {
+  readonly targets: readonly Target[];
 }

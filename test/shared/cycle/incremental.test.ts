@@ -1,11 +1,12 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { formatHuaweiTime } from '../../local/simulator/raw-job';
-import { pollTarget } from '../../shared/cycle';
-import type { JobEvent } from '../../shared/job-event';
-import type { JobsApi } from '../../shared/jobs/jobs-client';
-import type { TaskStore } from '../../shared/store/task-store';
-import { collectingPublisher } from '../support/collecting-publisher';
-import { useWatcherWorld } from '../support/watcher-world';
+import { formatHuaweiTime } from '../../../local/simulator/raw-job';
+import { pollTarget } from '../../../shared/cycle/cycle';
+import type { JobEvent } from '../../../shared/job-event';
+import type { JobsApi } from '../../../shared/jobs/jobs-client';
+import type { TaskStore } from '../../../shared/store/task-store';
+import { collectingPublisher } from '../../support/collecting-publisher';
+import { useWatcherWorld } from '../../support/watcher-world';
 
 const world = useWatcherWorld();
 const minutesAgo = (minutes: number) => formatHuaweiTime(Date.now() - minutes * 60_000);
@@ -42,7 +43,7 @@ describe('pollTarget between full resyncs', () => {
     expect(idle.ddbReadUnits).toBeLessThanOrEqual(1);
   });
 
-  it('writes each changed job twice (record, mark) and the cursor once', async () => {
+  it('writes the lease once, each changed job twice (record, mark) and the cursor once', async () => {
     const { deps, target, projectId, publisher } = await world.fresh();
     const jobs = [3, 4, 6].map((minutes) =>
       world.simulator.addJob(projectId, { start_time: minutesAgo(minutes) }),
@@ -57,7 +58,7 @@ describe('pollTarget between full resyncs', () => {
       transitions: { completed: 3 },
       published: 3,
       ddbReadRequests: 1,
-      ddbWriteRequests: 2 * 3 + 1,
+      ddbWriteRequests: 2 * 3 + 2,
       runningJobs: 0,
     });
     expect(types(publisher.events)).toEqual(['completed', 'completed', 'completed']);
@@ -91,8 +92,9 @@ describe('pollTarget between full resyncs', () => {
     expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 1 });
     expect(publisher.events.map((event) => event.subject)).toEqual([old.id]);
   });
-  it('replays events a crashed cycle left pending without the cursor knowing', async () => {
-    const { deps, target, projectId, publisher } = await world.fresh();
+  it('replays events a crashed cycle left pending, found through its intent once its lease ended', async () => {
+    let nowMs = Date.now();
+    const { deps, target, projectId, publisher } = await world.fresh({}, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
     await pollTarget(deps, target);
     world.simulator.updateJob(projectId, job.id, finished('Failed'));
@@ -103,7 +105,10 @@ describe('pollTarget between full resyncs', () => {
       saveCursor: { value: killed },
     });
     await expect(pollTarget({ ...deps, store: dying }, target)).rejects.toThrow(/save-cursor/);
+    // The dead cycle's lease still runs: the next cycle leaves the target to it.
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'skipped', apiRequests: 0 });
 
+    nowMs += deps.options.leaseSeconds * 1000;
     const replay = await pollTarget(deps, target);
     expect(replay).toMatchObject({ outcome: 'done', recordedJobs: 0, published: 1, pendingLeft: 0 });
     expect(new Set(publisher.events.map((event) => event.id)).size).toBe(1);
@@ -138,7 +143,8 @@ describe('pollTarget against overlapping and dead cycles', () => {
   });
 
   it('replays what a dead cycle recorded for a job that then left the window', async () => {
-    const { deps, target, projectId, publisher } = await world.fresh();
+    let nowMs = Date.now();
+    const { deps, target, projectId, publisher } = await world.fresh({}, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
     await pollTarget(deps, target);
     world.simulator.updateJob(projectId, job.id, finished('Failed'));
@@ -151,6 +157,7 @@ describe('pollTarget against overlapping and dead cycles', () => {
     );
     world.simulator.removeJob(projectId, job.id);
 
+    nowMs += deps.options.leaseSeconds * 1000;
     expect(await pollTarget(deps, target)).toMatchObject({ published: 1, runningJobs: 0 });
     expect(types(publisher.events)).toEqual(['failed']);
   });
@@ -194,11 +201,12 @@ describe('pollTarget full resync', () => {
     world.simulator.removeJob(projectId, running.id);
     world.simulator.removeJob(projectId, done.id);
 
-    // An open job that vanished: its item is read once (for events a dead cycle left), then forgotten.
+    // A running job that vanished is forgotten: nothing of it is pending, or the cursor would say so.
     expect(await pollTarget(deps, target)).toMatchObject({
       outcome: 'idle',
       runningJobs: 0,
-      ddbReadRequests: 2,
+      ddbReadRequests: 1,
+      ddbWriteRequests: 1,
     });
     expect(await pollTarget(deps, target)).toMatchObject({ ddbReadRequests: 1, ddbWriteRequests: 0 });
     expect((await store.getCursor(target))?.jobs?.has(done.id)).toBe(true);
@@ -209,9 +217,19 @@ describe('pollTarget full resync', () => {
   });
 
   it('takes a cursor written by an earlier version as done with the baseline and resyncs fully', async () => {
-    const { deps, target, projectId, publisher, store } = await world.fresh();
-    await store.acquireLease(target, 'old-version', Date.now(), 30);
-    await store.releaseLease(target, 'old-version', { baselineDone: true, lastCycleAt: minutesAgo(1) });
+    const { deps, target, projectId, publisher, tableName, client } = await world.fresh();
+    // What an earlier version wrote: a cursor without revision or digest.
+    await DynamoDBDocumentClient.from(client).send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `TARGET#ap-southeast-1#${projectId}`,
+          sk: 'CURSOR',
+          baseline_done: true,
+          last_cycle_at: minutesAgo(1),
+        },
+      }),
+    );
     world.simulator.addJob(projectId, { start_time: minutesAgo(1) });
 
     expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'full', baseline: false, published: 1 });

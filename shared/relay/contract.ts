@@ -1,6 +1,7 @@
 /**
  * Names the relay function and its deployment (`infra/`) must agree on: its environment variables
- * and the metrics it emits. Constants only, so the CDK app can import them.
+ * and the metrics it emits. Constants only, so the CDK app imports them from here and never from
+ * `functions/`.
  */
 
 /** Environment variables of the relay function (never a URL or a key: those live in the secret). */

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePollCommand, runPoll } from '../../local/poll-command';
+import { SinkPathError } from '../../local/preflight';
+import { createSimulator, type Simulator } from '../../local/simulator/server';
+
+const TOKEN = 'idle-test-token-5b7d';
+const PROJECT = '0549b4a43100d4f32f51c01c2fe4acdb';
+let simulator: Simulator;
+let url: string;
+
+beforeAll(async () => {
+  simulator = createSimulator({
+    seed: 9,
+    token: TOKEN,
+    projectIds: [PROJECT],
+    historyJobs: 3,
+    runningAtStart: 0,
+  });
+  simulator.pause();
+  url = await simulator.listen(0);
+});
+const dir = mkdtempSync(join(tmpdir(), 'poll-command-'));
+afterAll(async () => {
+  await simulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('poll --interval', () => {
+  /** Runs the poll loop for two rounds (a baseline, then an idle cycle) and returns its status lines. */
+  async function twoRounds(...flags: string[]): Promise<string[]> {
+    const status: string[] = [];
+    let stop: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let rounds = 0;
+    const command = parsePollCommand(
+      [
+        '--interval',
+        '1',
+        '--endpoint',
+        url,
+        '--region',
+        'ap-southeast-1',
+        '--project-id',
+        PROJECT,
+        '--store',
+        'dynalite',
+        ...flags,
+      ],
+      {},
+    );
+    const code = await runPoll(command, {
+      env: { HUAWEICLOUD_AUTH_TOKEN: TOKEN },
+      status: (line) => status.push(line),
+      out: () => {},
+      stopped,
+      onRound: () => {
+        rounds += 1;
+        if (rounds === 2) stop();
+      },
+    });
+    expect(code).toBe(0);
+    return status;
+  }
+
+  it('prints a short status line for an idle cycle, so a watcher can tell it is alive', async () => {
+    const status = await twoRounds();
+    expect(status).toHaveLength(3);
+    expect(status[1]).toMatch(
+      /^cycle ap-southeast-1\/0549b4a43100d4f32f51c01c2fe4acdb: done, \d+ jobs in window, baseline of/,
+    );
+    expect(status[2]).toMatch(
+      /^\d{2}:\d{2}:\d{2} ap-southeast-1\/0549b4a4…: idle, \d+ jobs in window, 1 API request, \d+ ms$/,
+    );
+  });
+
+  it('prints no cycle line with --quiet', async () => {
+    const status = await twoRounds('--quiet');
+    expect(status).toEqual([expect.stringMatching(/^watching /)]);
+  });
+});
+
+describe('runPoll at start', () => {
+  it('refuses a jsonl sink that is a directory before any cycle, instead of an error per event', async () => {
+    const status: string[] = [];
+    const command = parsePollCommand(
+      [
+        '--once',
+        '--endpoint',
+        url,
+        '--region',
+        'ap-southeast-1',
+        '--project-id',
+        PROJECT,
+        '--store',
+        'dynalite',
+        '--announce-baseline',
+        '--sink',
+        `jsonl:${dir}`,
+      ],
+      {},
+    );
+    const run = runPoll(command, {
+      env: { HUAWEICLOUD_AUTH_TOKEN: TOKEN },
+      status: (line) => status.push(line),
+    });
+    await expect(run).rejects.toThrow(SinkPathError);
+    await expect(run).rejects.toThrow(`--sink jsonl:${dir}: ${dir} is a directory; name a file in it`);
+    expect(status).toEqual([]);
+  });
+});

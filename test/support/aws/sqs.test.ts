@@ -1,0 +1,83 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DUMMY_AWS_ENV } from './index';
+import { type SqsStandIn, startSqsStandIn } from './sqs';
+
+let sqs: SqsStandIn;
+let client: SQSClient;
+
+beforeAll(async () => {
+  sqs = await startSqsStandIn({ queues: ['follow-ups', 'fan-out.fifo'] });
+});
+afterAll(() => sqs.close());
+beforeEach(() => {
+  for (const [name, value] of Object.entries({ ...DUMMY_AWS_ENV, ...sqs.endpointEnv }))
+    vi.stubEnv(name, value);
+  client = new SQSClient({});
+});
+afterEach(() => {
+  client.destroy();
+  vi.unstubAllEnvs();
+});
+
+describe('startSqsStandIn', () => {
+  it('records a delayed SendMessage with its attributes and answers the MD5 the SDK checks', async () => {
+    const queueUrl = sqs.queueUrl('follow-ups');
+    const output = await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: '{"target":"ap-southeast-1/p1"}',
+        DelaySeconds: 15,
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'follow-up' },
+          raw: { DataType: 'Binary', BinaryValue: Uint8Array.from([7]) },
+        },
+      }),
+    );
+    expect(sqs.sent.at(-1)).toEqual({
+      MessageId: output.MessageId,
+      QueueUrl: queueUrl,
+      queueName: 'follow-ups',
+      MessageBody: '{"target":"ap-southeast-1/p1"}',
+      DelaySeconds: 15,
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'follow-up' },
+        raw: { DataType: 'Binary', BinaryValue: Buffer.from([7]) },
+      },
+    });
+    expect(output.MD5OfMessageBody).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it.each([
+    ['an unknown queue', { QueueUrl: 'nope', MessageBody: 'x' }, 'QueueDoesNotExist'],
+    [
+      'a delay over 15 minutes',
+      { QueueUrl: 'follow-ups', MessageBody: 'x', DelaySeconds: 901 },
+      'InvalidParameterValue',
+    ],
+    [
+      'a per-message delay on a FIFO queue',
+      { QueueUrl: 'fan-out.fifo', MessageBody: 'x', DelaySeconds: 5, MessageGroupId: 'g' },
+      'InvalidParameterValue',
+    ],
+    ['a FIFO message without a group', { QueueUrl: 'fan-out.fifo', MessageBody: 'x' }, 'MissingParameter'],
+  ])('refuses %s with the error SQS gives', async (_case, input, name) => {
+    const before = sqs.sent.length;
+    await expect(
+      client.send(new SendMessageCommand({ ...input, QueueUrl: sqs.queueUrl(input.QueueUrl) })),
+    ).rejects.toMatchObject({ name });
+    expect(sqs.sent.length).toBe(before);
+  });
+
+  it.each([
+    ['server', 'InternalFailure'],
+    ['throttle', 'RequestThrottled'],
+  ] as const)('fails the next request on demand (%s)', async (failure, name) => {
+    const once = new SQSClient({ maxAttempts: 1 });
+    sqs.failNext(1, failure);
+    await expect(
+      once.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('follow-ups'), MessageBody: 'x' })),
+    ).rejects.toMatchObject({ name });
+    once.destroy();
+  });
+});

@@ -1,0 +1,167 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { jsonProtocol, stringField } from './json-protocol';
+import { AwsStandInError, STAND_IN_ACCOUNT_ID, type StandIn, startStandIn } from './server';
+
+/** The SDK's `AWS_ENDPOINT_URL_<serviceId>` for SQS (`serviceId` "SQS"). */
+export const SQS_ENDPOINT_VARIABLE = 'AWS_ENDPOINT_URL_SQS';
+
+/** The longest `DelaySeconds` SQS takes (15 minutes). */
+export const SQS_MAX_DELAY_SECONDS = 900;
+
+/** A message attribute as sent (`BinaryValue` decoded from base64). */
+export interface SqsAttributeValue {
+  readonly DataType: string;
+  readonly StringValue?: string;
+  readonly BinaryValue?: Buffer;
+}
+
+/** A message SQS accepted. */
+export interface SentMessage {
+  readonly MessageId: string;
+  readonly QueueUrl: string;
+  /** The queue's name (last path segment of `QueueUrl`). */
+  readonly queueName: string;
+  readonly MessageBody: string;
+  readonly DelaySeconds?: number;
+  readonly MessageAttributes: Readonly<Record<string, SqsAttributeValue>>;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
+}
+
+/** A local SQS: `SendMessage` over awsJson1_0. */
+export interface SqsStandIn extends StandIn {
+  /** Accepted messages, in order. */
+  readonly sent: readonly SentMessage[];
+  /**
+   * The URL of queue `name` on this stand-in. Use it as the queue URL everywhere: for `SendMessage`
+   * the SDK sends to the host of `QueueUrl`, not to `AWS_ENDPOINT_URL_SQS`, unless the client is
+   * given an `endpoint` (`useQueueUrlAsEndpoint`, @aws-sdk/middleware-sdk-sqs).
+   */
+  queueUrl(name: string): string;
+}
+
+/** Options of {@link startSqsStandIn}. */
+export interface SqsStandInOptions {
+  /** Queue names that exist; a send to another is `QueueDoesNotExist`. Default: every queue exists. */
+  readonly queues?: readonly string[];
+}
+
+/**
+ * Starts a local SQS that speaks awsJson1_0 with awsQuery-compatible errors (the protocol of
+ * `@aws-sdk/client-sqs`). It answers `MD5OfMessageBody`, which the SDK checks, refuses a
+ * `DelaySeconds` outside 0-900 and, on a FIFO queue, any per-message delay or a missing
+ * `MessageGroupId`, as SQS does.
+ */
+export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<SqsStandIn> {
+  const protocol = jsonProtocol({
+    version: '1.0',
+    targetPrefix: 'AmazonSQS',
+    queryErrorCodes: {
+      QueueDoesNotExist: 'AWS.SimpleQueueService.NonExistentQueue',
+      InvalidParameterValue: 'InvalidParameterValue',
+      MissingParameter: 'MissingParameter',
+      RequestThrottled: 'RequestThrottled',
+      InternalFailure: 'InternalFailure',
+    },
+  });
+  const sent: SentMessage[] = [];
+
+  const standIn = await startStandIn({
+    signingName: 'sqs',
+    endpointVariable: SQS_ENDPOINT_VARIABLE,
+    protocol,
+    throttle: { status: 400, code: 'RequestThrottled', message: 'Request is throttled.' },
+    handle(operation, request) {
+      if (operation !== 'SendMessage') {
+        throw new AwsStandInError({
+          status: 400,
+          code: 'UnknownOperationException',
+          message: `${operation} is not served here`,
+        });
+      }
+      const input = protocol.input(request);
+      const queueUrl = stringField(input, 'QueueUrl', true);
+      const queueName = new URL(queueUrl).pathname.split('/').at(-1) ?? '';
+      if (options.queues !== undefined && !options.queues.includes(queueName)) {
+        throw new AwsStandInError({
+          status: 400,
+          code: 'QueueDoesNotExist',
+          message: 'The specified queue does not exist.',
+        });
+      }
+      const body = stringField(input, 'MessageBody', true);
+      if (body === '') throw invalidValue('MessageBody', body, 'The message body must not be empty.');
+      const delay = input.DelaySeconds;
+      if (
+        delay !== undefined &&
+        (!Number.isInteger(delay) || (delay as number) < 0 || (delay as number) > SQS_MAX_DELAY_SECONDS)
+      ) {
+        throw invalidValue(
+          'DelaySeconds',
+          String(delay),
+          `Must be between 0 and ${SQS_MAX_DELAY_SECONDS}, if provided.`,
+        );
+      }
+      const groupId = stringField(input, 'MessageGroupId');
+      if (queueName.endsWith('.fifo')) {
+        if ((delay as number | undefined) !== undefined && delay !== 0) {
+          throw invalidValue(
+            'DelaySeconds',
+            String(delay),
+            'The request include parameter that is not valid for this queue type.',
+          );
+        }
+        if (groupId === undefined) {
+          throw new AwsStandInError({
+            status: 400,
+            code: 'MissingParameter',
+            message: 'The request must contain the parameter MessageGroupId.',
+          });
+        }
+      }
+      const deduplicationId = stringField(input, 'MessageDeduplicationId');
+      const message: SentMessage = {
+        MessageId: randomUUID(),
+        QueueUrl: queueUrl,
+        queueName,
+        MessageBody: body,
+        ...(delay === undefined ? {} : { DelaySeconds: delay as number }),
+        MessageAttributes: decodeAttributes(input.MessageAttributes),
+        ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
+        ...(deduplicationId === undefined ? {} : { MessageDeduplicationId: deduplicationId }),
+      };
+      sent.push(message);
+      return protocol.result({
+        MessageId: message.MessageId,
+        MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
+      });
+    },
+  });
+  return Object.assign(standIn, {
+    sent,
+    queueUrl: (name: string) => `${standIn.url}/${STAND_IN_ACCOUNT_ID}/${name}`,
+  });
+}
+
+function invalidValue(parameter: string, value: string, reason: string): AwsStandInError {
+  return new AwsStandInError({
+    status: 400,
+    code: 'InvalidParameterValue',
+    message: `Value ${value} for parameter ${parameter} is invalid. Reason: ${reason}`,
+  });
+}
+
+function decodeAttributes(raw: unknown): Record<string, SqsAttributeValue> {
+  const attributes: Record<string, SqsAttributeValue> = {};
+  if (typeof raw !== 'object' || raw === null) return attributes;
+  for (const [name, value] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    attributes[name] = {
+      DataType: String(value.DataType),
+      ...(typeof value.StringValue === 'string' ? { StringValue: value.StringValue } : {}),
+      ...(typeof value.BinaryValue === 'string'
+        ? { BinaryValue: Buffer.from(value.BinaryValue, 'base64') }
+        : {}),
+    };
+  }
+  return attributes;
+}
