@@ -19,7 +19,7 @@ const TOKEN = 'sim-token-7f3c9a1e5b';
 const SECRET_ID = 'geminidb-job-watcher/huawei';
 const TOPIC_ARN = 'arn:aws:sns:ap-southeast-1:123456789012:GeminiDbJobEvents';
 const REGION = 'ap-southeast-1';
-const PROJECTS = Array.from({ length: 16 }, (_, index) => `proj${index}`);
+const PROJECTS = Array.from({ length: 20 }, (_, index) => `proj${index}`);
 
 const dynalite = useDynalite();
 let simulator: Simulator;
