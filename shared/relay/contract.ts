@@ -17,16 +17,5 @@ export const RELAY_ENV = {
 /** Keep this much of an invocation for logging and metrics: no delivery retry starts later than that. */
 export const DEFAULT_RESERVE_MS = 3_000;
 
-/** Metric names of the relay (EMF, in the watcher's namespace). */
-export const RelayMetricName = {
-  /** Events a destination accepted; per destination and in total. */
-  Delivered: 'RelayDelivered',
-  /** Events a destination did not take after the retries (the invocation goes to the DLQ); per destination and in total. */
-  Failed: 'RelayFailed',
-  /** Messages on the topic that are not job events (they go to the DLQ). */
-  Rejected: 'RelayRejected',
-} as const;
-export type RelayMetricName = (typeof RelayMetricName)[keyof typeof RelayMetricName];
-
-/** The dimension that names a destination. */
-export const RELAY_DESTINATION_DIMENSION = 'destination';
+/** Metric names and the destination dimension; defined beside the delivery loop that emits them. */
+export { RELAY_DESTINATION_DIMENSION, RelayMetricName } from './relay-metrics';

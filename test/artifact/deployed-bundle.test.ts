@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENV } from '../../shared/contract';
-import { RELAY_ENV } from '../../shared/relay/contract';
 import { akskAuthorizer } from '../../local/simulator/aksk-check';
 import { formatHuaweiTime } from '../../local/simulator/raw-job';
 import { createSimulator, type Simulator } from '../../local/simulator/server';
+import { LAMBDA_ENV } from '../../shared/contract';
+import { RELAY_ENV } from '../../shared/relay/contract';
 import { type Receiver, startSlackReceiver, startWebhookReceiver } from '../shared/relay/receivers';
 import {
   type AwsStandIns,
