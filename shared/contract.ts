@@ -24,6 +24,8 @@ export const LAMBDA_ENV = {
    * of their region: the custom endpoints of the stack's targets (which travel in the schedule input).
    */
   allowedEndpoints: 'WATCHER_ALLOWED_ENDPOINTS',
+  /** Name or ARN of the EventBridge bus events also go to (absent: no EventBridge sink). */
+  eventBus: 'WATCHER_EVENT_BUS',
 } as const;
 
 /** Powertools service name: the `service` dimension of every metric and log line. */

@@ -77,6 +77,27 @@ describe('the SNS sink', () => {
   });
 });
 
+describe('the EventBridge sink', () => {
+  it.each([
+    [
+      'a bus name without AWS_REGION',
+      'geminidb-jobs',
+      /^--sink eventbridge:geminidb-jobs: no AWS region; set AWS_REGION/,
+    ],
+    [
+      'a bus ARN without credentials',
+      'arn:aws:events:eu-west-1:123456789012:event-bus/geminidb-jobs',
+      /^--sink eventbridge:arn:aws:events:eu-west-1:123456789012:event-bus\/geminidb-jobs: no AWS credentials \(/,
+    ],
+  ])('is refused at start, in one line, for %s', async (_label, eventBus, message) => {
+    const error = await checkSinks([{ kind: 'eventbridge', eventBus }]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(
+      eventBus.startsWith('arn:') ? AwsCredentialsMissingError : AwsRegionMissingError,
+    );
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
 describe('openStore', () => {
   it('refuses a dynamodb:TABLE with no AWS region, naming AWS_REGION', async () => {
     const error = await openStore({ kind: 'dynamodb', table: 'watcher-state' }).catch(
