@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { type CycleDeps, pollTarget } from '../../shared/cycle/cycle';
+import type { TaskStore } from '../../shared/store/task-store';
+import { minutesAgo, useChaosWorld } from './support/chaos-world';
+import { transitionsOf } from './support/snapshot';
+
+// Cases the outbox property test found (seeds 1, 4, 5 and 6 at 300 runs) or a review of the
+// cycle found, each shrunk to a few deterministic steps and stated as the correct behaviour.
+const world = useChaosWorld(3);
+
+const later = (minutes: number) => () => Date.now() + minutes * 60_000;
+
+describe('pollTarget with a job that is neither running nor finished', () => {
+  it('announces a Pending job that finished as soon as a scan lists it, though it then leaves the listing', async () => {
+    const { target, projectId, store, publisher, options, api } = await world.fresh();
+    // Pending for 30 minutes; a job running for 40 makes every incremental scan reach back past it.
+    world.simulator.addJob(projectId, { status: 'Running', progress: '10%', start_time: minutesAgo(40) });
+    const pending = world.simulator.addJob(projectId, { status: 'Pending', progress: '', start_time: minutesAgo(30) });
+    world.simulator.addJob(projectId, { status: 'Completed', progress: '', start_time: minutesAgo(1) });
+    const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
+    await pollTarget(deps, target); // baseline: the job is stored Pending
+
+    world.simulator.updateJob(projectId, pending.id, {
+      status: 'Completed',
+      progress: '',
+      end_time: minutesAgo(0),
+    });
+    const seen = await pollTarget({ ...deps, now: later(2) }, target); // its scan lists the job Completed
+    expect(seen.scanKind).toBe('incremental');
+    // Then the job leaves the listing before the next full resync (as the property test's `vanish`).
+    world.simulator.removeJob(projectId, pending.id);
+    await pollTarget({ ...deps, now: later(4) }, target);
+    await pollTarget({ ...deps, now: later(24 * 60) }, target); // full resync
+
+    expect(transitionsOf(publisher.events)).toEqual(['completed Pending -> Completed']);
+  });
+});
+
+describe('pollTarget when a sink refuses the older of two pending events of a job', () => {
+  it("publishes each job's events in the order they were recorded", async () => {
+    const { target, projectId, store, publisher, options, api } = await world.fresh();
+    const job = world.simulator.addJob(projectId, { status: 'Running', progress: '10%', start_time: minutesAgo(5) });
+    const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
+    await pollTarget(deps, target); // baseline: Running
+
+    world.simulator.updateJob(projectId, job.id, { status: 'Suspended', progress: '' });
+    publisher.failNext(); // the sink is down: Running -> Suspended stays pending
+    await pollTarget({ ...deps, now: later(2) }, target);
+    publisher.recover();
+
+    world.simulator.updateJob(projectId, job.id, { status: 'Running', progress: '20%' });
+    publisher.failNext(1); // the sink refuses the first event it is offered, the older one
+    await pollTarget({ ...deps, now: later(4) }, target);
+    await pollTarget({ ...deps, now: later(6) }, target);
+
+    // A consumer that keeps the last event per job must end on Running, as the job does.
+    expect(transitionsOf(publisher.events)).toEqual([
+      'status_changed Running -> Suspended',
+      'status_changed Suspended -> Running',
+    ]);
+  });
+});
+
+describe('pollTarget with a baseline that the deadline cuts', () => {
+  it('announces the end of a job that was running when the baseline began but was left unrecorded', async () => {
+    const { target, projectId, store, publisher, options, api } = await world.fresh();
+    // More finished jobs than the writes a cycle has in flight at once, so the cut leaves some out.
+    for (let minutes = 40; minutes > 30; minutes--) {
+      world.simulator.addJob(projectId, { status: 'Completed', progress: '', start_time: minutesAgo(minutes) });
+    }
+    const running = world.simulator.addJob(projectId, {
+      name: 'BackupInstance',
+      status: 'Running',
+      progress: '10%',
+      start_time: minutesAgo(5),
+    });
+    const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
+
+    // The first baseline runs out of time once its first job write returns: the newest job (the running
+    // one; records go oldest first) is left for the next cycle.
+    let skewMs = 0;
+    const cutting: TaskStore = {
+      ...bind(store),
+      recordJob: async (...args) => {
+        const written = await store.recordJob(...args);
+        skewMs = 60_000;
+        return written;
+      },
+    };
+    const cut = await pollTarget(
+      { ...deps, store: cutting, now: () => Date.now() + skewMs, deadlineMs: Date.now() + 30_000 },
+      target,
+    );
+    expect(cut.deadlineReached).toBe(true);
+    expect(await store.getJob(target, running.id)).toBeNull();
+
+    // The job finishes before the next invocation, which resumes the baseline.
+    world.simulator.updateJob(projectId, running.id, { status: 'Completed', progress: '', end_time: minutesAgo(0) });
+    await pollTarget({ ...deps, now: later(2) }, target);
+    await pollTarget({ ...deps, now: later(4) }, target);
+
+    // An uncut baseline records the job Running and announces its completion on the next cycle.
+    expect(transitionsOf(publisher.events)).toEqual(['completed Running -> Completed']);
+    expect((await store.getCursor(target))?.baselineDone).toBe(true);
+  });
+});
+
+/** The store's methods bound to it, so a test can replace one. */
+function bind(store: TaskStore): TaskStore {
+  return {
+    getCursor: store.getCursor.bind(store),
+    takeLease: store.takeLease.bind(store),
+    saveCursor: store.saveCursor.bind(store),
+    loadJobs: store.loadJobs.bind(store),
+    getJob: store.getJob.bind(store),
+    recordJob: store.recordJob.bind(store),
+    markPublished: store.markPublished.bind(store),
+  };
+}
