@@ -1,4 +1,4 @@
-import { isRunning, type Job } from '../job';
+import { isRunning, isTerminalStatus, type Job } from '../job';
 import type { JobDigest, StoredJob } from '../store/task-store';
 import type { JobState } from '../transition';
 
@@ -106,8 +106,11 @@ export function mattersIncrementally(
 }
 
 /**
- * Drops the entries the next incremental cycle does not need: not running, nothing pending, and
- * started before the overlap zone of `watermarkMs`.
+ * Drops the entries the next incremental cycle does not need: finished (`Completed` or `Failed`),
+ * nothing pending, and started before the overlap zone of `watermarkMs`. A job in any other status
+ * (`Pending`, `Suspended`, one nobody listed) can still change: its entry stays, so that a scan
+ * that lists it changed (or a look-up) is diffed against it rather than dropped as known. It is
+ * not looked up by id (only running jobs are) and leaves with the window at the next full resync.
  */
 export function pruneDigest(
   jobs: Map<string, JobDigest>,
@@ -117,7 +120,7 @@ export function pruneDigest(
   if (watermarkMs === null) return jobs;
   const zoneStartMs = watermarkMs - overlapMs;
   for (const [id, digest] of jobs) {
-    if (!isRunning(digest.status) && !digest.pending && digest.startMs < zoneStartMs) jobs.delete(id);
+    if (isTerminalStatus(digest.status) && !digest.pending && digest.startMs < zoneStartMs) jobs.delete(id);
   }
   return jobs;
 }

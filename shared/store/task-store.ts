@@ -50,7 +50,7 @@ export interface CursorState {
   readonly watermarkMs: number | null;
   /** When the last full 30-day resync ran (epoch ms); null before the first, or when one is due. */
   readonly lastFullResyncMs: number | null;
-  /** Jobs still running, jobs near the watermark and jobs with pending events, by job id. */
+  /** Jobs not finished (any status but Completed and Failed), jobs near the watermark and jobs with pending events, by job id. */
   readonly jobs: ReadonlyMap<string, JobDigest>;
 }
 

@@ -15,7 +15,11 @@ describe('pollTarget with a job that is neither running nor finished', () => {
     const { target, projectId, store, publisher, options, api } = await world.fresh();
     // Pending for 30 minutes; a job running for 40 makes every incremental scan reach back past it.
     world.simulator.addJob(projectId, { status: 'Running', progress: '10%', start_time: minutesAgo(40) });
-    const pending = world.simulator.addJob(projectId, { status: 'Pending', progress: '', start_time: minutesAgo(30) });
+    const pending = world.simulator.addJob(projectId, {
+      status: 'Pending',
+      progress: '',
+      start_time: minutesAgo(30),
+    });
     world.simulator.addJob(projectId, { status: 'Completed', progress: '', start_time: minutesAgo(1) });
     const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
     await pollTarget(deps, target); // baseline: the job is stored Pending
@@ -39,7 +43,11 @@ describe('pollTarget with a job that is neither running nor finished', () => {
 describe('pollTarget when a sink refuses the older of two pending events of a job', () => {
   it("publishes each job's events in the order they were recorded", async () => {
     const { target, projectId, store, publisher, options, api } = await world.fresh();
-    const job = world.simulator.addJob(projectId, { status: 'Running', progress: '10%', start_time: minutesAgo(5) });
+    const job = world.simulator.addJob(projectId, {
+      status: 'Running',
+      progress: '10%',
+      start_time: minutesAgo(5),
+    });
     const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
     await pollTarget(deps, target); // baseline: Running
 
@@ -66,7 +74,11 @@ describe('pollTarget with a baseline that the deadline cuts', () => {
     const { target, projectId, store, publisher, options, api } = await world.fresh();
     // More finished jobs than the writes a cycle has in flight at once, so the cut leaves some out.
     for (let minutes = 40; minutes > 30; minutes--) {
-      world.simulator.addJob(projectId, { status: 'Completed', progress: '', start_time: minutesAgo(minutes) });
+      world.simulator.addJob(projectId, {
+        status: 'Completed',
+        progress: '',
+        start_time: minutesAgo(minutes),
+      });
     }
     const running = world.simulator.addJob(projectId, {
       name: 'BackupInstance',
@@ -95,7 +107,11 @@ describe('pollTarget with a baseline that the deadline cuts', () => {
     expect(await store.getJob(target, running.id)).toBeNull();
 
     // The job finishes before the next invocation, which resumes the baseline.
-    world.simulator.updateJob(projectId, running.id, { status: 'Completed', progress: '', end_time: minutesAgo(0) });
+    world.simulator.updateJob(projectId, running.id, {
+      status: 'Completed',
+      progress: '',
+      end_time: minutesAgo(0),
+    });
     await pollTarget({ ...deps, now: later(2) }, target);
     await pollTarget({ ...deps, now: later(4) }, target);
 

@@ -152,16 +152,20 @@ describe('previousStates', () => {
 });
 
 describe('pruneDigest', () => {
-  it('drops entries not running, with nothing pending, started before the zone of the watermark', () => {
+  it('drops finished entries with nothing pending started before the zone; keeps any status that can still change', () => {
     const jobs = new Map([
       ['running-old', digest(120)],
       ['done-old', digest(30, 'Completed')],
+      ['failed-old', digest(30, 'Failed')],
       ['suspended-old', digest(30, 'Suspended')],
+      ['cancelled-old', digest(30, 'Cancelled')],
       ['done-pending', digest(30, 'Failed', { pending: true })],
       ['done-recent', digest(2, 'Completed')],
     ]);
     expect([...pruneDigest(jobs, NOW_MS, OVERLAP_MS).keys()]).toEqual([
       'running-old',
+      'suspended-old',
+      'cancelled-old',
       'done-pending',
       'done-recent',
     ]);
