@@ -1,7 +1,6 @@
 import { buildEvent } from '../build-event';
 import { mapLimit } from '../concurrency';
 import { diffJobs } from '../diff';
-import type { JobEvent } from '../job-event';
 import { DEADLINE_REASON, describeError, type Publisher } from '../publish/publisher';
 import type { StoredJob, TaskStore } from '../store/task-store';
 import type { Target } from '../target';
@@ -117,9 +116,12 @@ export interface Delivery {
 }
 
 /**
- * Offers every pending event, oldest first per job, to every sink. An event is published once every
- * sink accepted it; one that a sink refused stays pending and is offered to every sink again by a
- * later cycle, under the same id. No send starts at or after `deadlineMs`.
+ * Offers every pending event to every sink, each job's in the order they were recorded: in rounds,
+ * the oldest unpublished event of every job in one batch per sink. An event is published once every
+ * sink accepted it; one that a sink refused stays pending with every later event of its job (so no
+ * sink gets a job's newer state before its older one), and is offered again by a later cycle under
+ * the same id. No send starts at or after `deadlineMs`. One round when no job has more than one
+ * event pending, the usual case.
  */
 export async function publishPending(
   publishers: readonly Publisher[],
@@ -127,45 +129,47 @@ export async function publishPending(
   deadlineMs: number,
   now: () => number,
 ): Promise<Delivery> {
-  const budgetMs = deadlineMs - now();
-  const events: JobEvent[] = [];
-  const jobOf = new Map<string, string>();
-  for (const [jobId, stored] of jobs) {
-    for (const event of stored.pending) {
-      events.push(event);
-      jobOf.set(event.id, jobId);
-    }
-  }
-  if (events.length === 0) return { accepted: new Map(), published: 0, errors: [], deadlineReached: false };
-  const refusedIds = new Set<string>();
-  const errors: string[] = [];
-  let deadlineReached = false;
-  const results = await Promise.all(
-    publishers.map((publisher) =>
-      budgetMs <= 0
-        ? { refused: events.map((event) => ({ id: event.id, reason: DEADLINE_REASON })) }
-        : publisher
-            .publish(events, Number.isFinite(budgetMs) ? { budgetMs } : {})
-            .catch((error: unknown) => ({
-              refused: events.map((event) => ({ id: event.id, reason: describeError(error) })),
-            })),
-    ),
-  );
-  for (const [index, result] of results.entries()) {
-    const sink = publishers[index]?.name ?? 'sink';
-    for (const { id, reason } of result.refused) {
-      refusedIds.add(id);
-      if (reason === DEADLINE_REASON) deadlineReached = true;
-      else errors.push(`event ${id} (job ${jobOf.get(id)}) to ${sink}: ${reason}`);
-    }
-  }
+  const queues = [...jobs]
+    .filter(([, stored]) => stored.pending.length > 0)
+    .map(([jobId, stored]) => ({ jobId, events: stored.pending }));
   const accepted = new Map<string, string[]>();
+  const errors: string[] = [];
   let published = 0;
-  for (const event of events) {
-    if (refusedIds.has(event.id)) continue;
-    const jobId = jobOf.get(event.id) ?? event.subject;
-    accepted.set(jobId, [...(accepted.get(jobId) ?? []), event.id]);
-    published += 1;
+  let deadlineReached = false;
+  for (let round = 0; ; round++) {
+    const batch = queues.flatMap(({ jobId, events }) => {
+      const event = events[round];
+      return event !== undefined && (accepted.get(jobId)?.length ?? 0) === round ? [{ jobId, event }] : [];
+    });
+    if (batch.length === 0) break;
+    const budgetMs = deadlineMs - now();
+    if (budgetMs <= 0) {
+      deadlineReached = true;
+      break;
+    }
+    const events = batch.map(({ event }) => event);
+    const results = await Promise.all(
+      publishers.map((publisher) =>
+        publisher.publish(events, Number.isFinite(budgetMs) ? { budgetMs } : {}).catch((error: unknown) => ({
+          refused: events.map((event) => ({ id: event.id, reason: describeError(error) })),
+        })),
+      ),
+    );
+    const refusedIds = new Set<string>();
+    const jobOf = new Map(batch.map(({ jobId, event }) => [event.id, jobId]));
+    for (const [index, result] of results.entries()) {
+      const sink = publishers[index]?.name ?? 'sink';
+      for (const { id, reason } of result.refused) {
+        refusedIds.add(id);
+        if (reason === DEADLINE_REASON) deadlineReached = true;
+        else errors.push(`event ${id} (job ${jobOf.get(id)}) to ${sink}: ${reason}`);
+      }
+    }
+    for (const { jobId, event } of batch) {
+      if (refusedIds.has(event.id)) continue;
+      accepted.set(jobId, [...(accepted.get(jobId) ?? []), event.id]);
+      published += 1;
+    }
   }
   return { accepted, published, errors, deadlineReached };
 }
