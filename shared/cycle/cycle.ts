@@ -6,14 +6,23 @@ import {
   DEFAULT_OVERLAP_SECONDS,
 } from '../config';
 import { diffJobs } from '../diff';
-import type { Job } from '../job';
+import { isTerminalStatus, type Job } from '../job';
 import type { JobsApi, SkippedRecord } from '../jobs/jobs-client';
 import type { Publisher } from '../publish/publisher';
 import type { Cursor, CursorState, JobDigest, Lease, StoredJob, TaskStore } from '../store/task-store';
 import { measureStoreUsage } from '../store/usage';
 import { type Target, targetKey } from '../target';
 import type { JobChange, TransitionType } from '../transition';
-import { digestOf, previousStates, pruneDigest, runningJobs, startMsOf } from './digest';
+import {
+  digestOf,
+  previousStates,
+  pruneDigest,
+  runningJobs,
+  startMsOf,
+  UNRECORDED_VERSION,
+  unrecordedOf,
+  type VersionedState,
+} from './digest';
 import { CycleError, CycleStep, LeaseLostError } from './errors';
 import { type Fetched, fetchFull, fetchIncremental, ScanKind } from './fetch';
 import { type Marks, markPublished, publishPending, type Records, recordChanges } from './outbox';
@@ -152,16 +161,22 @@ async function runCycle(
       : fetchIncremental(fetchDeps, target, cursor, window),
   );
 
-  // 3. Diff. A resumed baseline (one a deadline cut) announces only jobs newer than it.
-  const previous = previousStates(full ? new Map() : (cursor?.jobs ?? new Map()), fetched.jobs, fetched.read);
-  const changes = diffJobs({
+  // 3. Diff. A resumed baseline (one a deadline cut) announces jobs newer than it, and what changed
+  // since on the jobs it saw but could not record (the cursor remembers their state).
+  const digest = cursor?.jobs ?? new Map<string, JobDigest>();
+  const previous = previousStates(full ? unrecordedOf(digest) : digest, fetched.jobs, fetched.read);
+  const changes = withUnrecorded(
+    diffJobs({
+      previous,
+      fetched: fetched.jobs,
+      options,
+      nowMs: now(),
+      baseline,
+      ...(baseline && cursor?.watermarkMs != null ? { baselineStartsBeforeMs: cursor.watermarkMs } : {}),
+    }),
     previous,
-    fetched: fetched.jobs,
-    options,
-    nowMs: now(),
-    baseline,
-    ...(baseline && cursor?.watermarkMs != null ? { baselineStartsBeforeMs: cursor.watermarkMs } : {}),
-  });
+    fetched.jobs,
+  );
   const changed = new Set(changes.map((change) => change.jobId));
   const pendingRead = new Map([...fetched.read].filter(([, job]) => job.pending.length > 0));
   const watermarkMs = maxOrNull(cursor?.watermarkMs ?? null, newestStart(fetched.jobs));
@@ -222,6 +237,7 @@ async function runCycle(
     records,
     marks,
     full,
+    baseline,
     startedMs,
     watermarkMs,
     overlapMs,
@@ -269,6 +285,7 @@ function nextCursor(input: {
   readonly records: Records;
   readonly marks: Marks;
   readonly full: boolean;
+  readonly baseline: boolean;
   readonly startedMs: number;
   readonly watermarkMs: number | null;
   readonly overlapMs: number;
@@ -292,6 +309,14 @@ function nextCursor(input: {
   }
   for (const [id, stored] of [...records.reread, ...records.written]) jobs.set(id, entryOf(stored));
   for (const id of fetched.vanished) if (!pending(id)) jobs.delete(id);
+  // A baseline cut short remembers the unfinished jobs it could not record, as they stood.
+  if (input.baseline) {
+    for (const change of input.changes) {
+      const { job } = change.next;
+      if (records.written.has(job.id) || records.reread.has(job.id) || isTerminalStatus(job.status)) continue;
+      if (!fetched.read.has(job.id)) jobs.set(job.id, digestOf(change.next, UNRECORDED_VERSION, false));
+    }
+  }
 
   // A change the cycle could not write (time ran out, or the write failed) is seen again by a full resync.
   const incomplete = records.unrecorded > 0 || records.failed.size > 0;
@@ -303,6 +328,30 @@ function nextCursor(input: {
     lastFullResyncMs: incomplete ? null : input.full ? input.startedMs : (cursor?.lastFullResyncMs ?? null),
     jobs: pruneDigest(jobs, input.watermarkMs, input.overlapMs),
   };
+}
+
+/**
+ * The changes, plus a silent record of each fetched job that a cut baseline left unrecorded and that
+ * has not changed since: the resumed baseline stores it, as the cut one would have.
+ */
+function withUnrecorded(
+  changes: JobChange[],
+  previous: ReadonlyMap<string, VersionedState>,
+  fetched: readonly Job[],
+): JobChange[] {
+  const changed = new Set(changes.map((change) => change.jobId));
+  for (const job of fetched) {
+    const state = previous.get(job.id);
+    if (state?.version !== UNRECORDED_VERSION || changed.has(job.id)) continue;
+    changed.add(job.id);
+    const { progressStep, stalledReported, occurrences } = state;
+    changes.push({
+      jobId: job.id,
+      next: { job, progressStep, stalledReported, occurrences },
+      transitions: [],
+    });
+  }
+  return changes;
 }
 
 /** Whether this cycle reads the whole window: a full resync is due, or the cursor has no digest yet. */

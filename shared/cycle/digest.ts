@@ -28,6 +28,23 @@ export function digestOf(state: JobState, version: number, pending: boolean): Jo
   };
 }
 
+/**
+ * Digest version of a job that a cut baseline saw but could not record: the cursor remembers its
+ * state (so the resumed baseline announces what changed since, as an uncut one would) though no
+ * item holds it yet. Stored versions start at 1.
+ */
+export const UNRECORDED_VERSION = 0;
+
+/** The version a record of `state` must expect: null for a job no item holds yet. */
+export function expectedVersionOf(state: { readonly version: number } | undefined): number | null {
+  return state === undefined || state.version === UNRECORDED_VERSION ? null : state.version;
+}
+
+/** The digest entries of jobs a cut baseline left unrecorded (see {@link UNRECORDED_VERSION}). */
+export function unrecordedOf(digest: ReadonlyMap<string, JobDigest>): Map<string, JobDigest> {
+  return new Map([...digest].filter(([, entry]) => entry.version === UNRECORDED_VERSION));
+}
+
 /** A stored state with the version it was read at, as the diff and the record need it. */
 export type VersionedState = JobState & { readonly version: number };
 

@@ -5,7 +5,7 @@ import { DEADLINE_REASON, describeError, type Publisher } from '../publish/publi
 import type { StoredJob, TaskStore } from '../store/task-store';
 import type { Target } from '../target';
 import type { DiffOptions, JobChange, TransitionType } from '../transition';
-import type { VersionedState } from './digest';
+import { expectedVersionOf, type VersionedState } from './digest';
 
 /** Times a job is re-read and diffed again when its version had moved on. */
 const RECORD_ATTEMPTS = 3;
@@ -58,7 +58,7 @@ export async function recordChanges(
       return;
     }
     try {
-      const result = await recordOne(deps, target, change, previous.get(change.jobId)?.version ?? null);
+      const result = await recordOne(deps, target, change, expectedVersionOf(previous.get(change.jobId)));
       if (result.written) written.set(change.jobId, result.written);
       else if (result.reread) reread.set(change.jobId, result.reread);
       for (const type of result.types) transitions[type] = (transitions[type] ?? 0) + 1;
