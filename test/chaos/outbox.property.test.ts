@@ -8,7 +8,7 @@ import { CycleError } from '../../shared/cycle/errors';
 import { isTerminalStatus } from '../../shared/job';
 import { validateEvent } from '../support/event-schema';
 import { ApiFault, type ChaosTarget, minutesAgo, useChaosWorld } from './support/chaos-world';
-import { type CrashPoint, type SimulatedProcess, simulatedProcess } from './support/crash';
+import { type CrashPoint, type ObservedScan, type SimulatedProcess, simulatedProcess } from './support/crash';
 import { transitionsOf } from './support/snapshot';
 
 // Random job lifecycles (including jobs that move back and forth between Running and Suspended, and
@@ -228,6 +228,8 @@ async function play(input: Scenario): Promise<string[]> {
     publisher.recover();
 
     let clean: CycleReport | undefined;
+    // Overlapping processes scan at the same time: their sightings go in the order the scans returned.
+    const cleanScans: ObservedScan[] = [];
     for (const [index, { report, error }] of results.entries()) {
       const process = processes[index] as SimulatedProcess;
       if (error !== undefined && !process.dead) {
@@ -237,13 +239,14 @@ async function play(input: Scenario): Promise<string[]> {
       }
       if (!report || process.dead || report.outcome === 'skipped') continue;
       clean = report;
-      for (const scan of process.scans) {
-        for (const job of scan.jobs) {
-          seenByCleanScan.add(`${job.id}|${job.status}`);
-          const sightings = cleanSightings.get(job.id) ?? [];
-          if (sightings.at(-1)?.status !== job.status) sightings.push({ status: job.status, at });
-          cleanSightings.set(job.id, sightings);
-        }
+      cleanScans.push(...process.scans);
+    }
+    for (const scan of cleanScans.sort((a, b) => a.order - b.order)) {
+      for (const job of scan.jobs) {
+        seenByCleanScan.add(`${job.id}|${job.status}`);
+        const sightings = cleanSightings.get(job.id) ?? [];
+        if (sightings.at(-1)?.status !== job.status) sightings.push({ status: job.status, at });
+        cleanSightings.set(job.id, sightings);
       }
     }
     if (baselineAt === Number.POSITIVE_INFINITY && (await store.getCursor(target))?.baselineDone)

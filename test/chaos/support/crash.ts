@@ -26,7 +26,7 @@ export interface SimulatedProcess {
   /** `port.method` of each operation started, in order. */
   readonly operations: readonly string[];
   /** Scans, and pages asked for by id, that returned to the cycle before the process died. */
-  readonly scans: readonly JobsScan[];
+  readonly scans: readonly ObservedScan[];
   /** Kills the process now, from the outside (e.g. half-way through a page scan). */
   kill(): void;
   store(store: TaskStore): TaskStore;
@@ -34,11 +34,19 @@ export interface SimulatedProcess {
   publisher(publisher: Publisher): Publisher;
 }
 
+/** A scan as a process saw it, with when it returned, in the order of every process's scans. */
+export interface ObservedScan extends JobsScan {
+  readonly order: number;
+}
+
+/** Orders the scans of all processes, so overlapping processes' sightings can be put in time order. */
+let scansReturned = 0;
+
 /** A process that dies at `crash`, or never when it is undefined. */
 export function simulatedProcess(crash?: CrashPoint): SimulatedProcess {
   let dead = false;
   const operations: string[] = [];
-  const scans: JobsScan[] = [];
+  const scans: ObservedScan[] = [];
 
   async function run<T>(name: string, operation: () => Promise<T>): Promise<T> {
     if (dead) throw new SimulatedCrashError(`process is dead: ${name} never ran`);
@@ -98,9 +106,10 @@ export function simulatedProcess(crash?: CrashPoint): SimulatedProcess {
     store: (store) => wrap(store, 'store'),
     api: (api) =>
       wrap(api, 'api', (method, result) => {
-        if (method === 'scanJobs') scans.push(result as JobsScan);
+        const order = ++scansReturned;
+        if (method === 'scanJobs') scans.push({ ...(result as JobsScan), order });
         if (method === 'listJobs')
-          scans.push({ jobs: (result as JobsPage).jobs, pages: 1, requests: 1, skipped: [] });
+          scans.push({ jobs: (result as JobsPage).jobs, pages: 1, requests: 1, skipped: [], order });
       }),
     publisher: (publisher) => wrap(publisher, `publish:${publisher.name}`),
   };
