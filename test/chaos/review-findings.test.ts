@@ -121,6 +121,46 @@ describe('pollTarget with a baseline that the deadline cuts', () => {
   });
 });
 
+describe('pollTarget with a cycle that outlives its lease while it records', () => {
+  it('does not write its older copy of a job over the newer state of the cycle that took over', async () => {
+    const { target, projectId, store, publisher, options, api } = await world.fresh();
+    const job = world.simulator.addJob(projectId, {
+      status: 'Running',
+      progress: '10%',
+      start_time: minutesAgo(5),
+    });
+    const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };
+    await pollTarget(deps, target); // baseline: Running
+
+    // Cycle A sees the job Suspended and takes the lease. Its first job write is slow (a paused
+    // process, a stalled connection): meanwhile A's lease ends, the job completes, and cycle B
+    // takes the target over and records Completed.
+    world.simulator.updateJob(projectId, job.id, { status: 'Suspended', progress: '' });
+    let skewMs = 0;
+    const slow: TaskStore = {
+      ...bind(store),
+      recordJob: async (jobTarget, record) => {
+        if (skewMs === 0) {
+          skewMs = 3 * 60_000;
+          world.simulator.updateJob(projectId, job.id, {
+            status: 'Completed',
+            progress: '',
+            end_time: minutesAgo(0),
+          });
+          await pollTarget({ ...deps, now: later(3) }, target);
+        }
+        return store.recordJob(jobTarget, record);
+      },
+    };
+    await pollTarget({ ...deps, store: slow, now: () => Date.now() + skewMs }, target).catch(() => undefined);
+    await pollTarget({ ...deps, now: later(5) }, target);
+    await pollTarget({ ...deps, now: later(24 * 60) }, target); // full resync
+
+    expect(transitionsOf(publisher.events)).toEqual(['completed Running -> Completed']);
+    expect((await store.getJob(target, job.id))?.job.status).toBe('Completed');
+  });
+});
+
 /** The store's methods bound to it, so a test can replace one. */
 function bind(store: TaskStore): TaskStore {
   return {
