@@ -61,6 +61,7 @@ export async function recordChanges(
       const result = await recordOne(deps, target, change, expectedVersionOf(previous.get(change.jobId)));
       if (result.written) written.set(change.jobId, result.written);
       else if (result.reread) reread.set(change.jobId, result.reread);
+      else if (result.unrecorded) unrecorded += 1;
       for (const type of result.types) transitions[type] = (transitions[type] ?? 0) + 1;
     } catch (error) {
       failed.set(change.jobId, describeError(error));
@@ -74,7 +75,7 @@ async function recordOne(
   target: Target,
   first: JobChange,
   firstVersion: number | null,
-): Promise<{ written?: StoredJob; reread?: StoredJob; types: TransitionType[] }> {
+): Promise<{ written?: StoredJob; reread?: StoredJob; unrecorded?: true; types: TransitionType[] }> {
   let change = first;
   let expectedVersion = firstVersion;
   for (let attempt = 1; ; attempt++) {
@@ -85,6 +86,9 @@ async function recordOne(
     if (attempt >= RECORD_ATTEMPTS) {
       throw new RecordConflictError(`job ${first.jobId} kept changing under another writer`);
     }
+    // Past the work time another cycle may hold the target, and the newer version may be its record:
+    // this cycle's fetched copy may be older than it, so it must not be diffed against it.
+    if (deps.now() >= deps.workUntilMs) return { types: [], unrecorded: true };
     const current = await deps.store.getJob(target, change.jobId);
     expectedVersion = current?.version ?? null;
     const retried = diffJobs({
