@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type CycleDeps, pollTarget } from '../../shared/cycle/cycle';
+import type { JobsApi } from '../../shared/jobs/jobs-client';
 import type { TaskStore } from '../../shared/store/task-store';
 import { minutesAgo, useChaosWorld } from './support/chaos-world';
 import { transitionsOf } from './support/snapshot';
@@ -159,6 +161,52 @@ describe('pollTarget with a cycle that outlives its lease while it records', () 
     expect(transitionsOf(publisher.events)).toEqual(['completed Running -> Completed']);
     expect((await store.getJob(target, job.id))?.job.status).toBe('Completed');
   });
+});
+
+describe('pollTarget with a baseline of a large project', () => {
+  it('takes the lease though the window holds more jobs than one cursor item could name', async () => {
+    const { target, store, publisher, options } = await world.fresh();
+    // 20 000 jobs: their ids alone (36 characters each) pass the 400 KB item limit (dynalite counts
+    // less than DynamoDB, which refuses from about 10 800 ids: 36 bytes + 1 per list element).
+    const startMs = Date.now() - 3600_000;
+    const jobs = Array.from({ length: 20_000 }, (_, index) => ({
+      id: randomUUID(),
+      name: 'BackupInstance',
+      status: 'Completed',
+      start_time: new Date(startMs + index * 1000).toISOString(),
+      end_time: new Date(startMs + index * 1000 + 60_000).toISOString(),
+      progress: null,
+      instance: { id: 'inst-1', name: 'nosql-1' },
+      fail_reason: null,
+    }));
+    const api: JobsApi = {
+      scanJobs: async () => ({ jobs, pages: 400, requests: 400, skipped: [] }),
+      listJobs: async () => ({ jobs: [], total_count: 0, skipped: [] }),
+    };
+    // The deadline cuts the records right after the lease: the test is about taking it.
+    let skewMs = 0;
+    const leased: TaskStore = {
+      ...bind(store),
+      takeLease: async (...args) => {
+        const taken = await store.takeLease(...args);
+        skewMs = 60_000;
+        return taken;
+      },
+    };
+    const report = await pollTarget(
+      {
+        store: leased,
+        api,
+        publishers: [publisher],
+        options,
+        now: () => Date.now() + skewMs,
+        deadlineMs: Date.now() + 30_000,
+      },
+      target,
+    );
+    expect(report.deadlineReached).toBe(true);
+    expect((await store.getCursor(target))?.lease).toBeNull();
+  }, 30_000);
 });
 
 /** The store's methods bound to it, so a test can replace one. */

@@ -621,3 +621,21 @@ describe('listJobs with a time budget', () => {
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe('scanJobs with a time budget', () => {
+  it('holds the whole scan to the budget, not each page to a budget of its own', async () => {
+    // Each page takes 400 ms of the client's clock; four pages do not fit 1 000 ms.
+    let clockMs = 0;
+    const jobs = Array.from({ length: 40 }, (_, index) => rawJob(index));
+    const server = await serve((request, response) => {
+      clockMs += 400;
+      const offset = Number(new URL(request.url ?? '', 'http://x').searchParams.get('offset') ?? 0);
+      sendJson(response, 200, { total_count: jobs.length, jobs: jobs.slice(offset, offset + 10) });
+    });
+    const { client } = clientFor(server, { now: () => clockMs });
+    const window = { start: new Date('2023-09-01T00:00:00Z'), end: new Date('2023-09-30T00:00:00Z') };
+    const error = await failure(client.scanJobs({ ...window, pageSize: 10 }, { budgetMs: 1_000 }));
+    expect(error).toBeInstanceOf(JobsDeadlineError);
+    expect(server.requests).toHaveLength(3);
+  });
+});
