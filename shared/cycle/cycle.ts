@@ -153,7 +153,7 @@ async function runCycle(
     store,
     api: deps.api,
     pageSize: options.pageSize,
-    call: deps.deadlineMs === undefined ? {} : { budgetMs: deps.deadlineMs - now() },
+    call: () => (deps.deadlineMs === undefined ? {} : { budgetMs: deadlineMs - now() }),
   };
   const fetched: Fetched = await step(CycleStep.Fetch, () =>
     full || cursor === null

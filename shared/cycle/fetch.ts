@@ -41,7 +41,8 @@ export interface FetchDeps {
   readonly store: TaskStore;
   readonly api: JobsApi;
   readonly pageSize: 10 | 20 | 50;
-  readonly call: JobsCallOptions;
+  /** What is left of the cycle's time, asked before each call (a scan, a look-up). */
+  readonly call: () => JobsCallOptions;
 }
 
 /** Every stored job, then the whole window. */
@@ -53,7 +54,7 @@ export async function fetchFull(
   const read = await deps.store.loadJobs(target);
   const scan = await deps.api.scanJobs(
     { start: new Date(window.startMs), end: new Date(window.endMs), pageSize: deps.pageSize },
-    deps.call,
+    deps.call(),
   );
   return {
     scanKind: ScanKind.Full,
@@ -81,7 +82,7 @@ export async function fetchIncremental(
   const plan = planIncremental(cursor, window.startMs, window.endMs, window.overlapMs);
   const scan = await deps.api.scanJobs(
     { start: new Date(plan.scanStartMs), end: new Date(window.endMs), pageSize: deps.pageSize },
-    deps.call,
+    deps.call(),
   );
   const byId = new Map(scan.jobs.map((job) => [job.id, job]));
   const skipped = [...scan.skipped];
@@ -89,7 +90,7 @@ export async function fetchIncremental(
   const looked = await mapLimit(lookups, READ_CONCURRENCY, (id) =>
     deps.api.listJobs(
       { id, start_time: new Date(window.startMs), end_time: new Date(window.endMs), limit: 10 },
-      deps.call,
+      deps.call(),
     ),
   );
   for (const page of looked) {

@@ -340,6 +340,11 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
 
   return {
     listJobs: async (query, options) => (await fetchPage(query, options)).page,
-    scanJobs: (window, options) => scanAllPages((query) => fetchPage(query, options), window, site),
+    // The budget is the whole scan's: each page gets what is left of it.
+    scanJobs: (window, options) => {
+      const endMs = options?.budgetMs === undefined ? undefined : now() + options.budgetMs;
+      const left = (): JobsCallOptions => (endMs === undefined ? {} : { budgetMs: endMs - now() });
+      return scanAllPages((query) => fetchPage(query, left()), window, site);
+    },
   };
 }
