@@ -177,7 +177,6 @@ async function runCycle(
     previous,
     fetched.jobs,
   );
-  const changed = new Set(changes.map((change) => change.jobId));
   const pendingRead = new Map([...fetched.read].filter(([, job]) => job.pending.length > 0));
   const watermarkMs = maxOrNull(cursor?.watermarkMs ?? null, newestStart(fetched.jobs));
   const report = {
@@ -197,7 +196,11 @@ async function runCycle(
     watermarkMs !== cursor?.watermarkMs;
   if (changes.length === 0 && pendingRead.size === 0 && !cursorOutdated) return idle(report, cursor);
 
-  // 4. The lease, with the intent, when there are jobs to write.
+  // 4. The lease, with the intent, when there are jobs to write. The intent names only what a
+  // successor could not find otherwise: the jobs about to get events, or holding them, on an
+  // incremental cycle. A full cycle's successor is full too (its resync is still due, or its
+  // baseline not done) and reads every job; a silent record leaves nothing pending. So a baseline
+  // of a large project does not list every job of the window on the 400 KB cursor item.
   const safetyMs = Math.min(LEASE_SAFETY_MS, (options.leaseSeconds * 1000) / 4);
   let lease: Lease | null = null;
   if (changes.length > 0 || pendingRead.size > 0) {
@@ -205,7 +208,7 @@ async function runCycle(
     lease = {
       owner: randomUUID(),
       untilMs: Math.min(nowMs + options.leaseSeconds * 1000, deadlineMs + safetyMs),
-      intent: [...new Set([...changed, ...pendingRead.keys()])],
+      intent: full ? [] : [...new Set([...eventful(changes), ...pendingRead.keys()])],
     };
     const taken = await step(CycleStep.Record, () =>
       store.takeLease(target, lease as Lease, cursor?.revision ?? null, nowMs),
@@ -352,6 +355,11 @@ function withUnrecorded(
     });
   }
   return changes;
+}
+
+/** Ids of the jobs whose change carries transitions (events to publish). */
+function eventful(changes: readonly JobChange[]): string[] {
+  return changes.filter((change) => change.transitions.length > 0).map((change) => change.jobId);
 }
 
 /** Whether this cycle reads the whole window: a full resync is due, or the cursor has no digest yet. */

@@ -29,14 +29,15 @@ export interface JobDigest {
 
 /**
  * The per-target lease: the cycle that holds it is the only one recording and publishing the
- * target's jobs until `untilMs`, and `intent` names the jobs it is about to write, so that a cycle
- * that finds the lease expired knows which job items a dead holder may have left changed.
+ * target's jobs until `untilMs`, and `intent` names the jobs on which it may leave events pending,
+ * so that a cycle that finds the lease expired knows which job items to read and publish (empty on
+ * a full cycle, whose successor is full too and reads every job).
  */
 export interface Lease {
   readonly owner: string;
   /** Epoch ms. */
   readonly untilMs: number;
-  /** Job ids the holder may write. */
+  /** Job ids the holder may leave events pending on. */
   readonly intent: readonly string[];
 }
 
