@@ -71,6 +71,8 @@ const endTime = z.pipe(
 );
 
 const PERCENT = /^(\d+(?:\.\d+)?)\s*%?$/;
+/** Progress keeps six decimals: `Math.round(percent * PROGRESS_SCALE) / PROGRESS_SCALE`. */
+const PROGRESS_SCALE = 1_000_000;
 
 /** `"60%"` -> 60; `""`, null or missing -> null; a bare number is accepted too. */
 const progress = z.pipe(
@@ -91,7 +93,9 @@ const progress = z.pipe(
     if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
       return reject(ctx, value, `expected a percentage from 0% to 100% or "", got ${got(value)}`);
     }
-    return percent;
+    // Six decimals at most: a value as small as 1e-200 is a percentage, but DynamoDB refuses
+    // numbers below 1e-130, so the job's every record would fail.
+    return Math.round(percent * PROGRESS_SCALE) / PROGRESS_SCALE;
   }),
 );
 

@@ -77,6 +77,10 @@ describe('parseJobsBody', () => {
     ['60', 60],
     [60, 60],
     [null, null],
+    // DynamoDB refuses numbers below 1e-130: such a progress would fail the job's every record.
+    [`0.${'0'.repeat(200)}1%`, 0],
+    [1e-200, 0],
+    ['33.33333333333333333%', 33.333333],
   ])('reads progress %j as %j', (progress, expected) => {
     expect(parsedJob({ ...rawJob(1), progress })?.progress).toBe(expected);
   });
