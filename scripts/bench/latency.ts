@@ -1,9 +1,9 @@
 import { localDynamoClient } from '../../local/dynalite';
-import { pollUntil } from '../../shared/adaptive';
 import { DEFAULT_FAST_POLL_SECONDS, DEFAULT_SCHEDULE_SECONDS } from '../../shared/config';
 import { DynamoDbTaskStore } from '../../shared/store/dynamodb-store';
 import { startBackend } from './backend-client';
 import { BENCH_TABLES, benchProjectIds } from './names';
+import { pollUntil } from './sleeping';
 import { median, round } from './stats';
 import { apiFactory, BENCH_OPTIONS, benchTargets, memoryPublisher } from './wiring';
 

@@ -199,6 +199,11 @@ function describe(error: unknown): string {
 /** Every chained poll of one invocation: the cycle reports, the chains' outcomes and the failures. */
 export interface ChainedResult extends PollAllResult {
   readonly chained: readonly ChainedReport[];
+  readonly failures: readonly {
+    readonly target: Target;
+    readonly error: Error;
+    readonly trigger: PollTrigger['kind'];
+  }[];
   /** Requests not started because `shouldStart` said no; their targets are in `notStarted`. */
   readonly notStartedRequests: readonly PollRequest[];
 }
@@ -213,7 +218,7 @@ export async function pollRequests(
   options: { readonly concurrency: number; readonly shouldStart?: () => boolean },
 ): Promise<ChainedResult> {
   const chained: ChainedReport[] = [];
-  const failures: { target: Target; error: Error }[] = [];
+  const failures: { target: Target; error: Error; trigger: PollTrigger['kind'] }[] = [];
   const notStartedRequests: PollRequest[] = [];
   const queue = [...requests];
   const worker = async (): Promise<void> => {
@@ -229,6 +234,7 @@ export async function pollRequests(
         failures.push({
           target: request.target,
           error: error instanceof Error ? error : new Error(String(error)),
+          trigger: request.trigger.kind,
         });
       }
     }
