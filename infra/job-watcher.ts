@@ -19,6 +19,7 @@ import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, type TargetsPayload } from
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
 import { POLL_ENTRY, watcherFunctionDefaults } from './bundling';
+import { createFollowUpQueue } from './follow-up';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
 
@@ -126,7 +127,9 @@ export interface JobWatcherProps {
    */
   readonly overlapSeconds?: number;
   /**
-   * Seconds between polls of a target with running jobs inside one invocation; 0 turns it off.
+   * Seconds from a poll that leaves a target's jobs running to that target's follow-up poll (a
+   * delayed message on the follow-up queue, README "How it works"); 0 turns follow-ups off and
+   * creates no queue.
    * @default 15 (DEFAULT_FAST_POLL_SECONDS)
    */
   readonly fastPollSeconds?: number;
@@ -229,6 +232,8 @@ export class JobWatcher extends Construct {
   readonly targetQueue: sqs.Queue | undefined;
   /** With fan-out: where target messages go that kept failing. */
   readonly targetDeadLetterQueue: sqs.Queue | undefined;
+  /** While `fastPollSeconds` is above 0: the delayed follow-up polls of targets with running jobs. */
+  readonly followUpQueue: sqs.Queue | undefined;
   /** Where the alarms go. */
   readonly alarmTopic: sns.Topic;
   /** Encrypts both topics. */
@@ -324,6 +329,14 @@ export class JobWatcher extends Construct {
     this.queue = queues?.queue;
 
     this.pollFunction = this.createPollFunction(props, settings, timeout);
+    this.followUpQueue =
+      settings.fastPollSeconds > 0
+        ? createFollowUpQueue(this, {
+            pollFunction: this.pollFunction,
+            timeout,
+            fastPollSeconds: settings.fastPollSeconds,
+          })
+        : undefined;
     const fanOut =
       props.fanOut?.mode === 'sqs' ? this.createFanOut(props.fanOut, settings, pollRate, timeout) : undefined;
     this.targetQueue = fanOut?.queue;

@@ -264,7 +264,7 @@ describe('WatcherStack topic', () => {
 });
 
 describe('WatcherStack permissions', () => {
-  it('grants the poll role only the table, topic, key, secret, log group and failure queue it uses', () => {
+  it('grants the poll role only the table, topic, key, secret, log group, failure and follow-up queue it uses', () => {
     const policy = Object.values(
       template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [ref('WatcherPollRole')] },
@@ -296,6 +296,19 @@ describe('WatcherStack permissions', () => {
         Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
         Effect: 'Allow',
         Resource: arnOfResolved(policy, 'WatcherFailureQueue'),
+      },
+      {
+        // Consuming it (the event source mapping) and sending follow-ups to it.
+        Action: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+          'sqs:SendMessage',
+        ],
+        Effect: 'Allow',
+        Resource: arnOfResolved(policy, 'WatcherFollowUpQueue'),
       },
     ]);
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -433,6 +446,7 @@ describe('WatcherStack cdk-nag', () => {
       'AwsSolutions-SMG4 GeminiDbJobWatcher/Watcher/CredentialsSecret',
       'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/FailureQueue',
       'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/DeliveryDeadLetterQueue',
+      'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/FollowUpQueue',
     ]);
     for (const { reason } of acknowledgements(app)) expect(reason.length).toBeGreaterThan(80);
   });
