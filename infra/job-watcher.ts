@@ -18,7 +18,7 @@ import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, type TargetsPayload } from '../shared/contract';
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
-import { POLL_ENTRY, watcherFunctionDefaults } from './bundling';
+import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
 import { createFollowUpQueue } from './follow-up';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
@@ -168,6 +168,11 @@ export interface JobWatcherProps {
    * @default Duration.minutes(1)
    */
   readonly timeout?: Duration;
+  /**
+   * Memory of the poll function, MB (Lambda gives CPU in proportion).
+   * @default POLL_MEMORY_MB (infra/bundling.ts: the measured peak of a 100-target cycle with headroom)
+   */
+  readonly memorySize?: number;
   /**
    * Reserved concurrency of the poll function. The per-target DynamoDB lease already keeps two polls
    * of a target apart; reserving concurrency also needs spare account concurrency.
@@ -435,6 +440,8 @@ export class JobWatcher extends Construct {
       description: 'Polls Huawei Cloud GeminiDB jobs and publishes each transition to SNS',
       ...watcherFunctionDefaults(),
       entry: POLL_ENTRY,
+      bundling: pollBundling(),
+      memorySize: props.memorySize ?? POLL_MEMORY_MB,
       timeout,
       role,
       logGroup,
