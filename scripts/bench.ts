@@ -199,9 +199,10 @@ function targetsMet(
     });
   }
   checks.push({
-    target: 'Lambda bundle <= 350 KB minified',
-    measured: `${bundle.bytes} bytes`,
-    met: bundle.bytes <= 350_000,
+    target: 'Lambda bundle <= 350 KB minified, the AWS SDK external (issue 6)',
+    measured: `${bundle.variants.external.bytes} bytes`,
+    met: bundle.variants.external.bytes <= 350_000,
+    note: `shipped with the SDK ${bundle.shipped}: ${bundle.bytes} bytes, for its load time (below)`,
   });
   const busy = designs.cost.find((row) => row.design === 'follow-up' && row.running_share === 1);
   if (busy) {
