@@ -62,8 +62,8 @@ beforeAll(async () => {
       endpoint: aws.secretsManager.url,
       credentials,
     }),
-    // The SDK sends to the host of the queue URL: the stand-in's.
-    sqs: new SQSClient({ region: REGION, credentials }),
+    // The queue URL is the stand-in's too (the SDK sends to the host of the queue URL).
+    sqs: new SQSClient({ region: REGION, endpoint: aws.sqs.url, credentials }),
   };
 });
 afterAll(async () => {
