@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +13,8 @@ import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract'
 import { createSqsFollowUpSender } from '../shared/follow-up/sqs-sender';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
+import { EVENT_BUS_HINT, parseEventBus } from '../shared/publish/event-bus';
+import { createEventBridgePublisher } from '../shared/publish/eventbridge';
 import { createSnsPublisher } from '../shared/publish/sns';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
 import { type Target, targetEndpoint, targetKey } from '../shared/target';
@@ -29,6 +32,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface PollClients {
   readonly dynamoDb?: DynamoDBClient;
   readonly sns?: SNSClient;
+  readonly eventBridge?: EventBridgeClient;
   readonly secretsManager?: SecretsManagerClient;
   /** Sends the follow-up messages. */
   readonly sqs?: SQSClient;
@@ -44,14 +48,17 @@ export class CredentialsSecretEmptyError extends Error {
 /**
  * Builds the poll handler's dependencies from the Lambda environment, once per container:
  * validated settings (the targets may come with each invocation's event instead), the DynamoDB
- * store, the SNS publisher, the follow-up queue (while fast polling is on), and per target a jobs client whose credentials come from the Secrets
- * Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's client). Fails fast with a message naming the variable at fault.
+ * store, the SNS publisher (and the EventBridge one when `WATCHER_EVENT_BUS` names a bus), the
+ * follow-up queue (while fast polling is on), and per target a jobs client whose credentials come
+ * from the Secrets Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's
+ * client). Fails fast with a message naming the variable at fault.
  */
 export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandlerDeps {
   const settings = lambdaSettingsFromEnv(env);
   const allowedEndpoints = endpointList(env, LAMBDA_ENV.allowedEndpoints);
   const tableName = required(env, LAMBDA_ENV.tableName);
   const topicArn = required(env, LAMBDA_ENV.topicArn);
+  const eventBus = optionalEventBus(env, LAMBDA_ENV.eventBus);
   const secretId = required(env, LAMBDA_ENV.credentialsSecretId);
   const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
   const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
@@ -63,7 +70,17 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
     settings,
     allowedEndpoints,
     store: new DynamoDbTaskStore({ tableName, ...(clients.dynamoDb ? { client: clients.dynamoDb } : {}) }),
-    publishers: [createSnsPublisher({ topicArn, ...(clients.sns ? { client: clients.sns } : {}) })],
+    publishers: [
+      createSnsPublisher({ topicArn, ...(clients.sns ? { client: clients.sns } : {}) }),
+      ...(eventBus === undefined
+        ? []
+        : [
+            createEventBridgePublisher({
+              eventBus,
+              ...(clients.eventBridge ? { client: clients.eventBridge } : {}),
+            }),
+          ]),
+    ],
     apiFor: createApiFactory(secretReader(secrets, secretId, maxAgeSeconds), clients.fetch),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
@@ -155,6 +172,13 @@ function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`Invalid configuration: ${name}: is required (the stack sets it)`);
   return value;
+}
+
+function optionalEventBus(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (parseEventBus(raw)) return raw;
+  throw new ConfigError(`Invalid configuration: ${name}: "${raw}" is not ${EVENT_BUS_HINT}`);
 }
 
 function positiveNumber(env: Env, name: string, fallback: number): number {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
+import { eventBridgeConfigSchema } from './eventbridge-config';
 import { parseJsonc } from './jsonc';
 
 /** The config file `npm run synth` reads when no `-c config=...` is given. */
@@ -120,6 +121,8 @@ export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { sc
   queue: queueSchema.optional(),
   /** Slack, Microsoft Teams and signed webhook delivery by a relay function. */
   relay: relayConfigSchema.optional(),
+  /** Also put every event on an EventBridge bus (infra/eventbridge-config.ts). */
+  eventBridge: eventBridgeConfigSchema.optional(),
   /** People told about alarms (poll errors, no heartbeat, DLQ not empty, delivery failures). */
   alarmEmails: z.array(emailSchema).default([]),
   /** Name or ARN of an existing Secrets Manager secret with Huawei credentials; absent: one is created. */

@@ -19,6 +19,7 @@ import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, type TargetsPayload } from
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
 import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
+import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
 import { createFollowUpQueue } from './follow-up';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
@@ -102,7 +103,7 @@ export interface JobWatcherProps {
    */
   readonly announceBaseline?: boolean;
   /**
-   * Seconds a cycle's claim on the events it publishes lasts; at least the function timeout.
+   * Longest seconds a cycle holds its target's lease; a lease also ends 10 s after the invocation's deadline.
    * @default 120
    */
   readonly leaseSeconds?: number;
@@ -196,6 +197,12 @@ export interface JobWatcherProps {
    * @default { mode: 'none' }
    */
   readonly fanOut?: FanOutProps;
+  /**
+   * Also put every event on an EventBridge bus (the default one, an existing one or one the stack
+   * creates), with an optional archive and the event schemas in a schema registry.
+   * @default - no EventBridge delivery
+   */
+  readonly eventBridge?: EventBridgeProps;
 }
 
 /** A prop combination that cannot work; the message names the prop and the fix. */
@@ -258,6 +265,8 @@ export class JobWatcher extends Construct {
   readonly deliveryDeadLetterQueue: sqs.Queue | undefined;
   /** The chat and webhook relay, when configured. */
   readonly relay: WatcherRelay | undefined;
+  /** The EventBridge bus, archive and schema registry, when configured. */
+  readonly eventBridge: WatcherEventBridge | undefined;
   /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
   readonly alarms: readonly Alarm[];
 
@@ -334,6 +343,9 @@ export class JobWatcher extends Construct {
     this.queue = queues?.queue;
 
     this.pollFunction = this.createPollFunction(props, settings, timeout);
+    this.eventBridge = props.eventBridge
+      ? new WatcherEventBridge(this, 'EventBridge', { ...props.eventBridge, pollFunction: this.pollFunction })
+      : undefined;
     this.followUpQueue =
       settings.fastPollSeconds > 0
         ? createFollowUpQueue(this, {

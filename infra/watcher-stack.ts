@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { WatcherConfig } from './config';
+import { addEventBridgeOutputs, eventBridgeProps } from './eventbridge';
 import { JobWatcher } from './job-watcher';
 
 /** Props of {@link WatcherStack}. */
@@ -43,6 +44,7 @@ export class WatcherStack extends Stack {
       ...(config.credentialsSecret ? { credentialsSecret: this.importSecret(config.credentialsSecret) } : {}),
       logRetention: config.logRetentionDays as logs.RetentionDays,
       ...(config.relay ? { relay: { destinations: config.relay.destinations } } : {}),
+      ...(config.eventBridge ? { eventBridge: eventBridgeProps(config.eventBridge) } : {}),
     });
 
     new CfnOutput(this, 'TopicArn', {
@@ -61,6 +63,7 @@ export class WatcherStack extends Stack {
       description: 'SNS topic of the alarms',
       value: this.watcher.alarmTopic.topicArn,
     });
+    if (this.watcher.eventBridge) addEventBridgeOutputs(this, this.watcher.eventBridge);
     if (this.watcher.relay) {
       new CfnOutput(this, 'RelaySecret', {
         description: "Put the relay destinations' webhook URLs and signing keys into this secret",

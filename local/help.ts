@@ -3,14 +3,14 @@ export const HELP = `geminidb-job-watcher: watch Huawei Cloud GeminiDB tasks and
 
 Usage:
   npm run cli -- poll [--once] [--interval SECONDS] [--endpoint URL] --region REGION --project-id ID
-                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN|eventbridge:BUS]...
   npm run cli -- simulate [--port N] [--seed N] [--speed X] [--token TOKEN] [--faults SPEC] ...
   npm run cli -- send-test --region REGION --project-id ID [--type TYPE]
-                      [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+                      [--sink console|jsonl:PATH|sns:TOPIC_ARN|eventbridge:BUS]...
   npm run cli -- jobs --region REGION --project-id ID [--target REGION/PROJECT_ID]...
                       [--store dynalite[:DIR]|dynamodb:TABLE] [--json]
   npm run cli -- replay --since TIME [--until TIME] [--job ID] --region REGION --project-id ID
-                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN]...
+                      [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN|eventbridge:BUS]...
                       [--dry-run]
   npm run cli -- --help
 
@@ -35,13 +35,15 @@ poll
                                             missing directories are created)
                          sns:TOPIC_ARN      publish to an SNS topic, in the ARN's region whatever
                                             AWS_REGION says (credentials from the usual chain)
+                         eventbridge:BUS    put to an EventBridge bus: a name (default: the account's bus,
+                                            in AWS_REGION) or an ARN (sent to the ARN's region)
                          repeatable: every event goes to every sink; each is checked at start
   --announce-baseline    announce the jobs found on a target's first cycle instead of recording them silently
   --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
   --stalled-after NAME=SECONDS
                          emit "stalled" once when a job named NAME runs longer (NAME * for any job; repeatable)
-  --lease-seconds N      seconds a cycle's claim on the events it publishes lasts; a crashed cycle's
-                         events are published by a later cycle after it (default 120)
+  --lease-seconds N      longest a cycle holds its target's lease; a crashed cycle's work is
+                         finished by the first cycle after it (default 120)
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)
   --quiet                no per-cycle status lines (without it every cycle prints one on stderr; an idle

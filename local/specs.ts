@@ -1,3 +1,5 @@
+import { EVENT_BUS_HINT, parseEventBus } from '../shared/publish/event-bus';
+
 /** Where the CLI keeps state: embedded dynalite (in memory or on disk) or a real DynamoDB table. */
 export type StoreSpec =
   | { readonly kind: 'dynalite'; readonly dir?: string }
@@ -7,7 +9,8 @@ export type StoreSpec =
 export type SinkSpec =
   | { readonly kind: 'console' }
   | { readonly kind: 'jsonl'; readonly path: string }
-  | { readonly kind: 'sns'; readonly topicArn: string };
+  | { readonly kind: 'sns'; readonly topicArn: string }
+  | { readonly kind: 'eventbridge'; readonly eventBus: string };
 
 /**
  * A command-line value that does not fit, or a flag's target found unusable at start (a sink path
@@ -30,7 +33,7 @@ export function parseStoreSpec(value: string): StoreSpec {
   );
 }
 
-/** Parses `--sink console|jsonl:PATH|sns:TOPIC_ARN`. */
+/** Parses `--sink console|jsonl:PATH|sns:TOPIC_ARN|eventbridge:BUS`. */
 export function parseSinkSpec(value: string): SinkSpec {
   if (value === 'console') return { kind: 'console' };
   if (value.startsWith('jsonl:') && value.length > 'jsonl:'.length) {
@@ -40,8 +43,12 @@ export function parseSinkSpec(value: string): SinkSpec {
   if (/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(arn)) {
     return { kind: 'sns', topicArn: arn };
   }
+  const bus = value.startsWith('eventbridge:')
+    ? parseEventBus(value.slice('eventbridge:'.length))
+    : undefined;
+  if (bus) return { kind: 'eventbridge', eventBus: bus.nameOrArn };
   throw new UsageError(
-    `--sink: "${value}" is not a sink; use console, jsonl:PATH or sns:arn:aws:sns:REGION:ACCOUNT:TOPIC`,
+    `--sink: "${value}" is not a sink; use console, jsonl:PATH, sns:arn:aws:sns:REGION:ACCOUNT:TOPIC or eventbridge:BUS (${EVENT_BUS_HINT})`,
   );
 }
 

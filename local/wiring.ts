@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig } from '../shared/aws-client-config';
 import { createConsolePublisher } from '../shared/publish/console';
+import { createEventBridgePublisher, eventBridgeClientFor } from '../shared/publish/eventbridge';
 import { createJsonlPublisher } from '../shared/publish/jsonl';
 import type { Publisher } from '../shared/publish/publisher';
 import { createSnsPublisher } from '../shared/publish/sns';
@@ -81,7 +82,7 @@ export function snsClientFor(topicArn: string): SNSClient {
 /**
  * Checks at start that every sink can take events, so a bad one is one line and exit 2 rather than
  * an error per event: a `jsonl:PATH` must be a writable file (or creatable), an `sns:TOPIC_ARN`
- * needs AWS credentials.
+ * needs AWS credentials, an `eventbridge:BUS` credentials and a region (a bus ARN names one).
  */
 export async function checkSinks(specs: readonly SinkSpec[]): Promise<void> {
   for (const spec of specs) {
@@ -90,6 +91,15 @@ export async function checkSinks(specs: readonly SinkSpec[]): Promise<void> {
       const client = snsClientFor(spec.topicArn);
       try {
         await checkAwsCredentials(client, `--sink sns:${spec.topicArn}`);
+      } finally {
+        client.destroy();
+      }
+    }
+    if (spec.kind === 'eventbridge') {
+      const client = eventBridgeClientFor(spec.eventBus);
+      try {
+        await checkAwsRegion(client, `--sink eventbridge:${spec.eventBus}`);
+        await checkAwsCredentials(client, `--sink eventbridge:${spec.eventBus}`);
       } finally {
         client.destroy();
       }
@@ -115,6 +125,8 @@ export function openSinks(
         },
       };
     }
+    // Its own client (time bounds, the region of a bus ARN); `close` destroys it.
+    if (spec.kind === 'eventbridge') return createEventBridgePublisher({ eventBus: spec.eventBus });
     return createConsolePublisher(options);
   });
 }
@@ -125,5 +137,7 @@ export function describeSink(spec: SinkSpec): string {
     ? 'console'
     : spec.kind === 'jsonl'
       ? `jsonl ${spec.path}`
-      : `sns ${spec.topicArn}`;
+      : spec.kind === 'eventbridge'
+        ? `eventbridge ${spec.eventBus}`
+        : `sns ${spec.topicArn}`;
 }

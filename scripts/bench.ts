@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   );
   out(`\n${formatBundle(bundle)}`);
   if (diffCpuMs !== undefined) out(`diff of 10,000 fetched jobs against 10,000 stored: ${diffCpuMs} ms CPU`);
-  out('\nTargets of issues 6 and 13:');
+  out('\nTargets (issues 6, 10 and 13):');
   out(formatChecks(checks));
   if (!values.cells) out(`\nNot run: ${SKIPPED.map((skip) => `${skip.cell} (${skip.reason})`).join('; ')}`);
 }
@@ -177,11 +177,12 @@ function targetsMet(
   }
   for (const row of rows.filter((r) => r.scenario === Scenario.Transitions && r.strategy === 'watcher')) {
     const k = row.transitions;
-    const bound = 2 * k + row.targets;
+    // The lease with its intent, a record and a mark per job, the cursor (issue 10).
+    const bound = 2 * k + 2 * row.targets;
     checks.push({
-      target: `${k} transitions (${row.jobs} jobs x ${row.targets} targets): <= 2k + 1 writes per target`,
-      measured: `${row.ddb_write_requests} write requests, ${row.ddb_write_units} WCU (bound ${bound})`,
-      met: row.ddb_write_requests <= bound && row.ddb_write_units <= bound,
+      target: `${k} transitions (${row.jobs} jobs x ${row.targets} targets): <= 2k + 2 write requests per target`,
+      measured: `${row.ddb_write_requests} write requests (bound ${bound}), ${row.ddb_write_units} WCU`,
+      met: row.ddb_write_requests <= bound,
     });
   }
   if (fullPages !== undefined) {

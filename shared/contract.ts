@@ -29,6 +29,8 @@ export const LAMBDA_ENV = {
    * delayed `fastPollSeconds` (required while `WATCHER_FAST_POLL_SECONDS` is above 0).
    */
   followUpQueueUrl: 'WATCHER_FOLLOW_UP_QUEUE_URL',
+  /** Name or ARN of the EventBridge bus events also go to (absent: no EventBridge sink). */
+  eventBus: 'WATCHER_EVENT_BUS',
 } as const;
 
 /** Powertools service name: the `service` dimension of every metric and log line. */

@@ -44,6 +44,7 @@ const SDK_PACKAGES = [
   '@aws-sdk/lib-dynamodb',
   '@aws-sdk/client-sns',
   '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-sqs',
 ];
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -18,7 +19,7 @@ const TOKEN = 'sim-token-7f3c9a1e5b';
 const SECRET_ID = 'geminidb-job-watcher/huawei';
 const TOPIC_ARN = 'arn:aws:sns:ap-southeast-1:123456789012:GeminiDbJobEvents';
 const REGION = 'ap-southeast-1';
-const PROJECTS = Array.from({ length: 16 }, (_, index) => `proj${index}`);
+const PROJECTS = Array.from({ length: 20 }, (_, index) => `proj${index}`);
 
 const dynalite = useDynalite();
 let simulator: Simulator;
@@ -44,7 +45,12 @@ const secrets = new SecretsManagerClient({
   region: REGION,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 });
+const eventBridge = new EventBridgeClient({
+  region: REGION,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
 const snsMock = mockClient(sns);
+const eventBridgeMock = mockClient(eventBridge);
 const secretsMock = mockClient(secrets);
 
 /** Everything Powertools writes (JSON log lines and EMF records), stdout and stderr. */
@@ -52,7 +58,12 @@ let output: string[] = [];
 
 beforeEach(() => {
   snsMock.reset();
+  eventBridgeMock.reset();
   secretsMock.reset();
+  eventBridgeMock.on(PutEventsCommand).callsFake((input: { Entries?: unknown[] }) => ({
+    FailedEntryCount: 0,
+    Entries: (input.Entries ?? []).map(() => ({ EventId: randomUUID() })),
+  }));
   snsMock.on(PublishCommand).resolves({ MessageId: randomUUID() });
   secretsMock
     .on(GetSecretValueCommand, { SecretId: SECRET_ID })
@@ -94,7 +105,7 @@ async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, str
 async function pollHandler(targets: readonly Target[], overrides: { env?: Record<string, string> } = {}) {
   const deps = pollDepsFromEnv(
     { ...(await lambdaEnv(targets)), ...overrides.env },
-    { dynamoDb: dynalite.client, sns, secretsManager: secrets },
+    { dynamoDb: dynalite.client, sns, eventBridge, secretsManager: secrets },
   );
   return createPollHandler(deps);
 }
@@ -164,6 +175,34 @@ describe('poll handler', () => {
       subject: job.id,
       source: `geminidb-job-watcher/${REGION}/${watched.projectId}`,
     });
+  });
+
+  it('publishes each transition to the event bus as well when WATCHER_EVENT_BUS names one', async () => {
+    const watched = freshTarget();
+    const job = simulator.addJob(watched.projectId, { name: 'BackupInstance', start_time: minutesAgo(3) });
+    const handler = await pollHandler([watched], { env: { [LAMBDA_ENV.eventBus]: 'geminidb-jobs' } });
+    await handler({}, lambdaContext());
+    simulator.updateJob(watched.projectId, job.id, {
+      status: 'Failed',
+      progress: '',
+      end_time: minutesAgo(0),
+    });
+
+    const summary: PollSummary = await handler({}, lambdaContext());
+    expect(summary).toMatchObject({ published: 1, pendingLeft: 0 });
+    const entries = eventBridgeMock
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      Source: 'geminidb-job-watcher',
+      DetailType: 'com.huaweicloud.geminidb.job.failed',
+      EventBusName: 'geminidb-jobs',
+    });
+    const sent = JSON.parse(
+      JSON.parse(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}').default,
+    );
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toEqual(sent);
   });
 
   it('keeps polling the other targets when one fails, and reports the failure instead of throwing', async () => {
@@ -424,6 +463,37 @@ describe('pollDepsFromEnv', () => {
     };
     expect(() => pollDepsFromEnv(env)).toThrow(message);
     expect(pollDepsFromEnv({ ...env, [ENV.fastPollSeconds]: '0' }).followUps).toBeUndefined();
+  });
+
+  it.each([
+    [{}, ['sns']],
+    [{ [LAMBDA_ENV.eventBus]: 'default' }, ['sns', 'eventbridge']],
+    [
+      { [LAMBDA_ENV.eventBus]: 'arn:aws:events:eu-west-1:123456789012:event-bus/jobs' },
+      ['sns', 'eventbridge'],
+    ],
+  ])('adds the EventBridge sink only when the environment names a bus: %j', (extra, sinks) => {
+    const env = {
+      [LAMBDA_ENV.tableName]: 't',
+      [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+      [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
+      ...extra,
+    };
+    expect(pollDepsFromEnv(env).publishers.map((publisher) => publisher.name)).toEqual(sinks);
+  });
+
+  it('names a bad event bus', () => {
+    const env = {
+      [LAMBDA_ENV.tableName]: 't',
+      [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+      [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
+      [LAMBDA_ENV.eventBus]: 'arn:aws:sns:eu-west-1:123456789012:jobs',
+    };
+    expect(() => pollDepsFromEnv(env)).toThrow(
+      /^Invalid configuration: WATCHER_EVENT_BUS: "arn:aws:sns:eu-west-1:123456789012:jobs" is not an event bus name/,
+    );
   });
 
   it('names a bad list of allowed endpoints', () => {

@@ -7,7 +7,7 @@ import { AwsCredentialsMissingError, AwsRegionMissingError } from '../../local/p
 import { StoreInUseError } from '../../local/store-lock';
 import { checkSinks, openSinks, openStore, snsClientFor } from '../../local/wiring';
 import { TransitionType } from '../../shared/transition';
-import { type SnsStandIn, standInEnv, startSnsStandIn } from './sns-stand-in';
+import { type SnsStandIn, startSnsStandIn } from '../support/aws/sns';
 
 const TOPIC_ARN = 'arn:aws:sns:ap-southeast-1:123456789012:geminidb-job-events';
 const dir = mkdtempSync(join(tmpdir(), 'wiring-'));
@@ -37,6 +37,15 @@ function emptyAwsEnvironment(): void {
 beforeEach(emptyAwsEnvironment);
 afterEach(() => vi.unstubAllEnvs());
 
+/** Dummy credentials and the endpoint of the stand-in; no region, so the ARN's must be used. */
+function standInEnv(standIn: SnsStandIn): Record<string, string> {
+  return {
+    ...standIn.endpointEnv,
+    AWS_ACCESS_KEY_ID: 'AKIDSTANDIN',
+    AWS_SECRET_ACCESS_KEY: 'stand-in-secret',
+  };
+}
+
 describe('the SNS sink', () => {
   let standIn: SnsStandIn | undefined;
   afterEach(async () => {
@@ -61,11 +70,8 @@ describe('the SNS sink', () => {
     ])) ?? { refused: [] };
     expect(refused).toEqual([]);
     await publisher?.close?.();
-    expect(standIn.publishes).toHaveLength(1);
-    expect(standIn.publishes[0]?.topicArn).toBe(TOPIC_ARN);
-    expect(standIn.publishes[0]?.authorization).toMatch(
-      /Credential=AKIDSTANDIN\/\d{8}\/ap-southeast-1\/sns\/aws4_request/,
-    );
+    expect(standIn.published.map((message) => message.TopicArn)).toEqual([TOPIC_ARN]);
+    expect(standIn.calls.map((call) => call.region)).toEqual(['ap-southeast-1']);
   });
 
   it('is refused at start, in one line, when there are no AWS credentials', async () => {
@@ -74,6 +80,27 @@ describe('the SNS sink', () => {
     );
     expect(error).toBeInstanceOf(AwsCredentialsMissingError);
     expect((error as Error).message).toMatch(new RegExp(`^--sink sns:${TOPIC_ARN}: no AWS credentials \\(`));
+  });
+});
+
+describe('the EventBridge sink', () => {
+  it.each([
+    [
+      'a bus name without AWS_REGION',
+      'geminidb-jobs',
+      /^--sink eventbridge:geminidb-jobs: no AWS region; set AWS_REGION/,
+    ],
+    [
+      'a bus ARN without credentials',
+      'arn:aws:events:eu-west-1:123456789012:event-bus/geminidb-jobs',
+      /^--sink eventbridge:arn:aws:events:eu-west-1:123456789012:event-bus\/geminidb-jobs: no AWS credentials \(/,
+    ],
+  ])('is refused at start, in one line, for %s', async (_label, eventBus, message) => {
+    const error = await checkSinks([{ kind: 'eventbridge', eventBus }]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(
+      eventBus.startsWith('arn:') ? AwsCredentialsMissingError : AwsRegionMissingError,
+    );
+    expect((error as Error).message).toMatch(message);
   });
 });
 

@@ -10,8 +10,8 @@ import { createSimulator, type Simulator } from '../../../local/simulator/server
 import { UsageError } from '../../../local/specs';
 import { formatTime } from '../../../shared/publish/format';
 import type { StoredJob } from '../../../shared/store/task-store';
+import { type SnsStandIn, startSnsStandIn } from '../../support/aws/sns';
 import { runCli } from '../../support/cli';
-import { type SnsStandIn, standInEnv, startSnsStandIn } from '../sns-stand-in';
 
 const TOKEN = 'jobs-test-token-8e21';
 const PROJECT = 'jobstestproject0001';
@@ -61,8 +61,13 @@ beforeAll(async () => {
     fail_reason: '',
   });
   // One cycle that announces both jobs to a sink that refuses them (an SNS stand-in): they stay pending.
-  refusingSns = await startSnsStandIn({ refuse: true });
-  for (const [name, value] of Object.entries(standInEnv(refusingSns))) vi.stubEnv(name, value);
+  refusingSns = await startSnsStandIn({ topicArns: [] });
+  for (const [name, value] of Object.entries({
+    ...refusingSns.endpointEnv,
+    AWS_ACCESS_KEY_ID: 'AKIDSTANDIN',
+    AWS_SECRET_ACCESS_KEY: 'stand-in-secret',
+  }))
+    vi.stubEnv(name, value);
   const poll = parsePollCommand(
     [
       '--once',

@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createIamHandler } from '../../../local/simulator/iam';
 import type { Authenticator } from '../../../shared/auth/authenticator';
+import { createIamPasswordAuthenticator } from '../../../shared/auth/iam-password';
 import { createTokenAuthenticator } from '../../../shared/auth/token';
 import {
   InvalidJobsClientOptionsError,
   InvalidJobsQueryError,
   JobsApiError,
+  JobsDeadlineError,
   JobsNetworkError,
   JobsThrottledError,
   JobsTimeoutError,
@@ -532,5 +535,89 @@ describe('listJobs timeouts and network failures', () => {
       ),
     );
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('scanJobs with an IAM token revoked mid-scan', () => {
+  it('fetches one fresh token and finishes the scan, however young the refused token was', async () => {
+    const iam = createIamHandler({ users: [{ name: 'watcher', password: 'pw', domainName: 'acme' }] });
+    let revokeAfterFirstPage = true;
+    const jobs = Array.from({ length: 25 }, (_, index) => rawJob(index));
+    const server = await startHttpServer(async (request, response) => {
+      if (await iam.handle(request, response)) return;
+      const token = String(request.headers['x-auth-token'] ?? '');
+      if (!iam.isValidToken(token)) {
+        sendJson(response, 401, {
+          error_code: 'APIG.0301',
+          error_msg: 'Incorrect IAM authentication information',
+        });
+        return;
+      }
+      const params = new URL(request.url ?? '/', 'http://localhost').searchParams;
+      const offset = Number(params.get('offset') ?? '0');
+      sendJson(response, 200, { total_count: jobs.length, jobs: jobs.slice(offset, offset + 10) });
+      // The token is revoked a moment after it was issued, while the scan pages on.
+      if (revokeAfterFirstPage) {
+        revokeAfterFirstPage = false;
+        iam.revoke(token);
+      }
+    });
+    servers.push(server);
+    const auth = createIamPasswordAuthenticator({
+      username: 'watcher',
+      password: 'pw',
+      domainName: 'acme',
+      projectId: PROJECT,
+      region: 'ap-southeast-1',
+      iamEndpoint: server.url,
+    });
+    const client = createJobsClient({
+      endpoint: server.url,
+      projectId: PROJECT,
+      auth,
+      sleep: async () => {},
+    });
+    const scan = await client.scanJobs({
+      start: new Date('2023-09-01T00:00:00Z'),
+      end: new Date('2023-09-30T00:00:00Z'),
+      pageSize: 10,
+    });
+    expect(scan.jobs).toHaveLength(25);
+    expect(scan.requests).toBe(4);
+    expect(iam.issued).toBe(2);
+  });
+});
+
+describe('listJobs with a time budget', () => {
+  it('starts no retry that would wait past the budget, and says what failed', async () => {
+    const server = await serve(
+      json(503, { error_code: 'DBS.200003', error_msg: 'busy' }, { 'retry-after': '20' }),
+    );
+    const { client, sleeps } = clientFor(server, { maxAttempts: 4 });
+    const error = await failure(client.listJobs({}, { budgetMs: 5_000 }));
+    expect(error).toBeInstanceOf(JobsApiError);
+    expect(error).toMatchObject({ status: 503, attempts: 1 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('ends an attempt at the budget and names the deadline', async () => {
+    const server = await serve((_request, response) => {
+      setTimeout(() => sendJson(response, 200, PAGE), 2_000).unref();
+    });
+    const { client } = clientFor(server, { timeoutMs: 10_000 });
+    const started = Date.now();
+    const error = await failure(client.listJobs({}, { budgetMs: 200 }));
+    expect(error).toBeInstanceOf(JobsDeadlineError);
+    expect(error.message).toMatch(
+      /stopped at the invocation's deadline \(1 attempt; last attempt: timeout after 200 ms\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('sends nothing when the budget is already spent', async () => {
+    const server = await serve(json(200, PAGE));
+    const { client } = clientFor(server);
+    await expect(client.listJobs({}, { budgetMs: 0 })).rejects.toBeInstanceOf(JobsDeadlineError);
+    expect(server.requests).toHaveLength(0);
   });
 });
