@@ -4,10 +4,15 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure } from 'aws-lambda';
-import { pollDeadlineMs, pollUntil } from '../shared/adaptive';
 import type { LambdaSettings } from '../shared/config';
 import { targetDimension } from '../shared/contract';
-import type { PollAllResult } from '../shared/cycle/poll-all';
+import type { FollowUpSender } from '../shared/follow-up/message';
+import {
+  type ChainedResult,
+  ChainOutcome,
+  type PollRequest,
+  pollRequests,
+} from '../shared/follow-up/poll-chained';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { skippedRecordLine } from '../shared/jobs/response';
 import type { Publisher } from '../shared/publish/publisher';
@@ -41,10 +46,10 @@ export interface PollHandlerDeps {
   readonly metrics: Metrics;
   /** No target is started when less than this many ms of the invocation remain. */
   readonly minRemainingMs: number;
+  /** Where follow-up polls go (the follow-up queue); needed when `settings.fastPollSeconds` > 0. */
+  readonly followUps?: FollowUpSender;
   /** Epoch ms; injectable for tests. */
   readonly now?: () => number;
-  /** Waits between adaptive polling rounds; a real timer by default (tests inject one). */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What one invocation did, returned to the caller (and logged). No credentials, no event bodies. */
@@ -58,21 +63,26 @@ export interface PollSummary {
   readonly published: number;
   readonly pendingLeft: number;
   readonly publishErrors: number;
+  /** Follow-up messages sent (one per target whose jobs still run). */
+  readonly followUpsSent: number;
   /** For a batch from the fan-out queue: the messages to retry (SQS partial batch response). */
   readonly batchItemFailures?: readonly SQSBatchItemFailure[];
 }
 
 /**
- * Every started target failed. Thrown so the invocation counts as failed and lands in the
- * on-failure destination; when only some fail, the handler returns normally and reports them.
+ * Every started target of the tick failed. Thrown so the invocation counts as failed and lands in
+ * the on-failure destination; when only some fail, the handler returns normally and reports them.
+ * Follow-up polls never throw it: their messages are not retried, the next tick is the retry.
  */
 export class AllTargetsFailedError extends Error {
   override readonly name = 'AllTargetsFailedError';
 }
 
 /**
- * The poll handler: a cycle over every target of the event (or configured), then fast rounds for targets with running
- * jobs until shortly before the next scheduled run, wrapped in the Powertools middlewares.
+ * The poll handler, wrapped in the Powertools middlewares: one poll of every target of the tick (the
+ * schedule's event, the configured targets, or fan-out messages) and of every follow-up message,
+ * by the follow-up chain's rules (shared/follow-up/rules.ts). A target whose jobs still run gets
+ * one delayed follow-up message; the invocation returns at once, nothing sleeps.
  */
 export function createPollHandler(deps: PollHandlerDeps) {
   const { settings, logger, metrics } = deps;
@@ -81,7 +91,7 @@ export function createPollHandler(deps: PollHandlerDeps) {
 
   const poll = async (event: unknown, context: Context): Promise<PollSummary> => {
     // Scheduled: the targets of the event (the schedule input), else the configured ones.
-    // From the fan-out queue: the targets its messages carry.
+    // From the fan-out queue: the targets its messages carry. From the follow-up queue: follow-ups.
     const eventTargets = targetsForEvent(event, {
       configured: settings.targets,
       allowedEndpoints: deps.allowedEndpoints ?? [],
@@ -90,40 +100,46 @@ export function createPollHandler(deps: PollHandlerDeps) {
     for (const rejected of eventTargets.rejected) {
       logger.error('fan-out message refused: it polls nothing and is retried, then dead-lettered', rejected);
     }
-    // Every target once; then, while some have running jobs, those again every fastPollSeconds
-    // until shortly before the next scheduled invocation (adaptive polling).
+    for (const dropped of eventTargets.dropped) {
+      logger.error(
+        'follow-up message refused: it polls nothing and is dropped (the next tick polls)',
+        dropped,
+      );
+    }
+    const requests: PollRequest[] = [
+      ...targets.map((target): PollRequest => ({ target, trigger: { kind: 'tick' } })),
+      ...eventTargets.followUps.map(
+        ({ target, chain, dueMs }): PollRequest => ({ target, trigger: { kind: 'follow-up', chain, dueMs } }),
+      ),
+    ];
     const startedMs = (deps.now ?? Date.now)();
-    const remainingMs = context.getRemainingTimeInMillis();
-    const result = await pollUntil(
+    const result = await pollRequests(
       {
         store: deps.store,
         publishers: deps.publishers,
         options,
         apiFor: deps.apiFor,
-        deadlineMs: startedMs + remainingMs - CYCLE_END_MARGIN_MS,
+        deadlineMs: startedMs + context.getRemainingTimeInMillis() - CYCLE_END_MARGIN_MS,
+        fastPollSeconds: settings.fastPollSeconds,
+        ...(deps.followUps ? { followUps: deps.followUps } : {}),
         ...(deps.now ? { now: deps.now } : {}),
       },
-      targets,
+      requests,
       {
         concurrency: settings.targetConcurrency,
-        fastPollSeconds: settings.fastPollSeconds,
-        untilMs: pollDeadlineMs({
-          startedMs,
-          scheduleSeconds: settings.scheduleSeconds,
-          remainingMs: remainingMs - deps.minRemainingMs,
-        }),
         // A target starts only with minRemainingMs of its cycle's time left.
         shouldStart: () => context.getRemainingTimeInMillis() - CYCLE_END_MARGIN_MS > deps.minRemainingMs,
-        ...(deps.sleep ? { sleep: deps.sleep } : {}),
       },
     );
     recordPollMetrics(metrics, result);
-    const summary = summarize(targets.length, result);
-    for (const report of result.reports) {
+    const summary = summarize(targets.length + eventTargets.followUps.length, result);
+    for (const { report, trigger, chain, followUpError } of result.chained) {
       const { target, publishErrors, jobErrors, skippedRecords, ...rest } = report;
       const where = targetDimension(target);
       const line = {
         target: where,
+        trigger,
+        followUp: chain,
         ...rest,
         publishErrors: publishErrors.length,
         jobErrors: jobErrors.length,
@@ -132,9 +148,15 @@ export function createPollHandler(deps: PollHandlerDeps) {
       for (const record of skippedRecords) logger.warn(skippedRecordLine(where, record));
       for (const error of jobErrors)
         logger.error('job not recorded or marked: retried next cycle', { target: where, error });
+      if (followUpError !== undefined)
+        logger.error('follow-up not scheduled: the next tick polls the target', {
+          target: where,
+          error: followUpError,
+        });
       if (publishErrors.length > 0)
         logger.warn('cycle left events unpublished', { ...line, errors: publishErrors });
-      else if (report.outcome === 'idle') logger.debug('cycle', line);
+      else if (report.outcome === 'idle' || chain === ChainOutcome.Stale || chain === ChainOutcome.Deferred)
+        logger.debug('cycle', line);
       else logger.info('cycle', line);
     }
     for (const { target, error } of result.failures) {
@@ -145,7 +167,7 @@ export function createPollHandler(deps: PollHandlerDeps) {
         notStarted: summary.notStarted,
       });
     }
-    if (result.failures.length > 0 && result.reports.length === 0) {
+    if (everyTickFailed(result)) {
       throw new AllTargetsFailedError(
         `every target failed (${summary.failed.map((failure) => `${failure.target}: ${failure.error}`).join('; ')})`,
       );
@@ -159,7 +181,15 @@ export function createPollHandler(deps: PollHandlerDeps) {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-function summarize(targets: number, result: PollAllResult): PollSummary {
+/** Some targets of the tick failed and not one of them got a report. */
+function everyTickFailed(result: ChainedResult): boolean {
+  return (
+    result.failures.some((failure) => failure.trigger === 'tick') &&
+    !result.chained.some((entry) => entry.trigger === 'tick')
+  );
+}
+
+function summarize(targets: number, result: ChainedResult): PollSummary {
   const transitions: Partial<Record<TransitionType, number>> = {};
   let published = 0;
   let pendingLeft = 0;
@@ -174,7 +204,7 @@ function summarize(targets: number, result: PollAllResult): PollSummary {
   }
   return {
     targets,
-    // Adaptive rounds poll a target more than once: count targets, not cycles.
+    // A tick and a follow-up may poll one target: count targets, not polls.
     succeeded: new Set(result.reports.map((report) => targetDimension(report.target))).size,
     failed: result.failures.map(({ target, error }) => ({
       target: targetDimension(target),
@@ -185,5 +215,6 @@ function summarize(targets: number, result: PollAllResult): PollSummary {
     published,
     pendingLeft,
     publishErrors,
+    followUpsSent: result.chained.reduce((sum, entry) => sum + entry.followUpsSent, 0),
   };
 }

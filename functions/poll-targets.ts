@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ENV, englishMessage, targetSchema } from '../shared/config';
 import { LAMBDA_ENV, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
+import { followUpMessageSchema, looksLikeFollowUp } from '../shared/follow-up/message';
 import { defaultEndpoint, type Target } from '../shared/target';
 
 /** Where an invocation's targets may come from besides its event. */
@@ -16,13 +17,29 @@ export interface TargetSources {
   readonly allowedEndpoints: readonly string[];
 }
 
+/** One follow-up message of an SQS batch (shared/follow-up/): the target and the chain it continues. */
+export interface FollowUpRecord {
+  readonly messageId: string;
+  readonly target: Target;
+  readonly chain: string;
+  readonly dueMs: number;
+}
+
 /** Which targets one invocation polls, and, for an SQS batch, which message asked for which. */
 export interface EventTargets {
+  /** The targets of the schedule's tick (its input, the configured ones, or fan-out messages). */
   readonly targets: readonly Target[];
-  /** Set for an SQS batch: message id to the keys (`<region>/<projectId>`) of the targets it carries. */
+  /** Follow-up messages of the batch, in order (a target may come twice: the stale one does nothing). */
+  readonly followUps: readonly FollowUpRecord[];
+  /**
+   * Set for an SQS batch: message id to the keys (`<region>/<projectId>`) of the targets it carries;
+   * none for a follow-up message, which is never retried (the tick repairs a chain).
+   */
   readonly messages?: ReadonlyMap<string, readonly string[]>;
-  /** Fan-out messages refused as a whole (they poll nothing), with the field at fault. */
+  /** Fan-out messages refused as a whole (they poll nothing), with the field at fault: retried, then dead-lettered. */
   readonly rejected: readonly { readonly messageId: string; readonly error: string }[];
+  /** Follow-up messages that do not validate: they poll nothing and are dropped (the tick is the retry). */
+  readonly dropped: readonly { readonly messageId: string; readonly error: string }[];
 }
 
 /** An event or fan-out message whose targets do not validate; the message names the field. */
@@ -42,7 +59,8 @@ const payloadSchema = z.object({
 /**
  * The targets an invocation polls. A scheduled invocation: the targets of its event when it has a
  * `targets` field, else the configured ones. A batch from the fan-out queue: the targets its
- * messages carry, once each; a message that does not validate is refused as a whole. A target may
+ * messages carry, once each; a message that does not validate is refused as a whole. A batch from
+ * the follow-up queue: one follow-up per message; one that does not validate is dropped. A target may
  * name only a region's public endpoint or an allowed one, so an event cannot point the watcher (and
  * the token it sends) elsewhere.
  * @throws TargetsPayloadError for a scheduled event whose `targets` do not validate.
@@ -62,9 +80,9 @@ export function targetsForEvent(event: unknown, sources: TargetSources): EventTa
         `Invalid poll event: ${parsed} (the event's "targets" is a list of { region, projectId, endpoint? })`,
       );
     }
-    return { targets: parsed, rejected: [] };
+    return { targets: parsed, ...NO_MESSAGES };
   }
-  if (sources.configured.length > 0) return { targets: sources.configured, rejected: [] };
+  if (sources.configured.length > 0) return { targets: sources.configured, ...NO_MESSAGES };
   throw new NoTargetsError(
     `No targets to poll: the invocation event has no "targets" field and ${ENV.targets} is not set. ` +
       'Invoke the function from its schedule (the stack puts the targets in the schedule input), ' +
@@ -90,12 +108,23 @@ export function batchItemFailures(
     .map(([itemIdentifier]) => ({ itemIdentifier }));
 }
 
+const NO_MESSAGES = { followUps: [], rejected: [], dropped: [] } as const;
+
 function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTargets {
   const byKey = new Map<string, Target>();
   const messages = new Map<string, readonly string[]>();
   const rejected: { messageId: string; error: string }[] = [];
+  const followUps: FollowUpRecord[] = [];
+  const dropped: { messageId: string; error: string }[] = [];
   for (const record of event.Records) {
     const body = jsonOrUndefined(record.body);
+    if (looksLikeFollowUp(body)) {
+      messages.set(record.messageId, []);
+      const followUp = parseFollowUp(body, allowed);
+      if (typeof followUp === 'string') dropped.push({ messageId: record.messageId, error: followUp });
+      else followUps.push({ messageId: record.messageId, ...followUp });
+      continue;
+    }
     const parsed = body === undefined ? 'the message body is not JSON' : parsePayload(body, allowed);
     if (typeof parsed === 'string') {
       rejected.push({ messageId: record.messageId, error: parsed });
@@ -108,7 +137,29 @@ function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTar
       if (!byKey.has(keys[index] as string)) byKey.set(keys[index] as string, target);
     });
   }
-  return { targets: [...byKey.values()], messages, rejected };
+  return { targets: [...byKey.values()], followUps, messages, rejected, dropped };
+}
+
+/** A follow-up message's target, chain and due time, or what is wrong with it (`followUp.target.region: ...`). */
+function parseFollowUp(
+  body: unknown,
+  allowed: ReadonlySet<string>,
+): Omit<FollowUpRecord, 'messageId'> | string {
+  const result = followUpMessageSchema.safeParse(body, { error: englishMessage });
+  if (!result.success) {
+    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+  }
+  const { target, chain, dueMs } = result.data.followUp;
+  const refused = endpointRefusal(target, allowed, 'followUp.target');
+  return refused ?? { target, chain, dueMs };
+}
+
+/** Why a target's endpoint is not one it may name, or undefined when it may. */
+function endpointRefusal(target: Target, allowed: ReadonlySet<string>, field: string): string | undefined {
+  return target.endpoint === undefined || allowed.has(normalizeEndpoint(target.endpoint))
+    ? undefined
+    : `${field}.endpoint: ${target.endpoint} is not an endpoint of the stack's targets ` +
+        `(${LAMBDA_ENV.allowedEndpoints}); leave it out to use ${defaultEndpoint(target.region)}`;
 }
 
 /** The payload's targets, or what is wrong with it, naming the field (`targets[1].region: ...`). */
@@ -118,13 +169,8 @@ function parsePayload(payload: unknown, allowed: ReadonlySet<string>): readonly 
     return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
   }
   const { targets } = result.data;
-  const refused = targets.flatMap((target, index) =>
-    target.endpoint === undefined || allowed.has(normalizeEndpoint(target.endpoint))
-      ? []
-      : [
-          `targets[${index}].endpoint: ${target.endpoint} is not an endpoint of the stack's targets ` +
-            `(${LAMBDA_ENV.allowedEndpoints}); leave it out to use ${defaultEndpoint(target.region)}`,
-        ],
+  const refused = targets.flatMap(
+    (target, index) => endpointRefusal(target, allowed, `targets[${index}]`) ?? [],
   );
   return refused.length > 0 ? refused.join('; ') : targets;
 }

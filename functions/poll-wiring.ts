@@ -5,10 +5,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../shared/auth/credentials';
 import { awsClientConfig } from '../shared/aws-client-config';
-import { ConfigError, lambdaSettingsFromEnv } from '../shared/config';
+import { ConfigError, ENV, lambdaSettingsFromEnv } from '../shared/config';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
+import { createSqsFollowUpSender } from '../shared/follow-up/sqs-sender';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { EVENT_BUS_HINT, parseEventBus } from '../shared/publish/event-bus';
@@ -32,6 +34,8 @@ export interface PollClients {
   readonly sns?: SNSClient;
   readonly eventBridge?: EventBridgeClient;
   readonly secretsManager?: SecretsManagerClient;
+  /** Sends the follow-up messages. */
+  readonly sqs?: SQSClient;
   /** Used for the jobs API and IAM token requests. */
   readonly fetch?: typeof fetch;
 }
@@ -44,8 +48,10 @@ export class CredentialsSecretEmptyError extends Error {
 /**
  * Builds the poll handler's dependencies from the Lambda environment, once per container:
  * validated settings (the targets may come with each invocation's event instead), the DynamoDB
- * store, the SNS publisher (and the EventBridge one when `WATCHER_EVENT_BUS` names a bus), and per
- * target a jobs client whose credentials come from the Secrets Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's client). Fails fast with a message naming the variable at fault.
+ * store, the SNS publisher (and the EventBridge one when `WATCHER_EVENT_BUS` names a bus), the
+ * follow-up queue (while fast polling is on), and per target a jobs client whose credentials come
+ * from the Secrets Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's
+ * client). Fails fast with a message naming the variable at fault.
  */
 export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandlerDeps {
   const settings = lambdaSettingsFromEnv(env);
@@ -56,6 +62,7 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
   const secretId = required(env, LAMBDA_ENV.credentialsSecretId);
   const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
   const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
+  const followUpQueueUrl = settings.fastPollSeconds > 0 ? followUpQueue(env) : undefined;
   const secrets = new SecretsProvider(
     clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : { clientConfig: awsClientConfig() },
   );
@@ -78,7 +85,33 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     minRemainingMs,
+    ...(followUpQueueUrl === undefined
+      ? {}
+      : {
+          followUps: createSqsFollowUpSender({
+            queueUrl: followUpQueueUrl,
+            ...(clients.sqs ? { client: clients.sqs } : {}),
+          }),
+        }),
   };
+}
+
+/** The follow-up queue's URL, which fast polling needs. */
+function followUpQueue(env: Env): string {
+  const value = env[LAMBDA_ENV.followUpQueueUrl]?.trim();
+  if (!value) {
+    throw new ConfigError(
+      `Invalid configuration: ${LAMBDA_ENV.followUpQueueUrl}: is required while ${ENV.fastPollSeconds} is above 0 ` +
+        `(the stack sets it); set ${ENV.fastPollSeconds}=0 to turn fast polling off`,
+    );
+  }
+  if (!URL.canParse(value)) {
+    throw new ConfigError(
+      `Invalid configuration: ${LAMBDA_ENV.followUpQueueUrl}: must be an SQS queue URL such as ` +
+        `https://sqs.eu-west-1.amazonaws.com/123456789012/watcher-follow-up, got "${value}"`,
+    );
+  }
+  return value;
 }
 
 /**

@@ -13,21 +13,46 @@ export const POLL_ENTRY = fileURLToPath(new URL('../functions/poll.ts', import.m
 export const NODE_TARGET = 'node24';
 
 /**
- * Kept out of the bundle: the Lambda Node.js runtime ships AWS SDK v3, so bundling it would only
- * add megabytes. Everything else (middy, Powertools, zod, the shared domain) is bundled.
+ * Kept out of the relay's bundle: the Lambda Node.js runtime ships AWS SDK v3. Everything else
+ * (middy, Powertools, zod, the shared domain) is bundled.
  */
 export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+
+/** Where the poll function's AWS SDK clients come from: the runtime's copy, or its own bundle. */
+export const PollSdk = { External: 'external', Bundled: 'bundled' } as const;
+export type PollSdk = (typeof PollSdk)[keyof typeof PollSdk];
+
+/**
+ * The poll function bundles the AWS SDK clients it uses, tree-shaken: measured by the bench
+ * (`npm run bench`, `bundle.variants`), its module loads in about a third of the time it takes
+ * with the runtime's SDK resolved from hundreds of files, at about 550 KiB of code instead of
+ * 150 KiB. It also pins the SDK version the tests ran.
+ */
+export const POLL_SDK: PollSdk = PollSdk.Bundled;
+
+/**
+ * Default memory of the poll function, MB: the peak resident memory of the bundled function through
+ * a 100-target baseline and cycle is about 131 MB (test/artifact/deployed-bundle.test.ts, "under 100
+ * targets"; `npx vitest run test/artifact --reporter=verbose` prints it), so 192 MB leaves a third
+ * free; the test fails if the peak passes three quarters of it.
+ */
+export const POLL_MEMORY_MB = 192;
+
+function externalModulesOf(sdk: PollSdk): string[] {
+  return sdk === PollSdk.External ? EXTERNAL_MODULES : [];
+}
 
 /** Lets bundled CommonJS code call `require` inside an ES module bundle. */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __watcherCreateRequire } from 'node:module'; const require = __watcherCreateRequire(import.meta.url);";
 
 /**
- * How the poll function is bundled: ESM, minified, with a linked source map, `module` before
- * `main` so packages shipping both formats contribute their tree-shakable ESM build. Always the
- * local esbuild (never Docker), so synth works offline.
+ * How the functions are bundled: ESM, minified, with a linked source map, `module` before `main`
+ * so packages shipping both formats contribute their tree-shakable ESM build, the AWS SDK as
+ * `sdk` says (the poll function: {@link POLL_SDK}; the relay: external). Always the local esbuild
+ * (never Docker), so synth works offline.
  */
-export function pollBundling(): BundlingOptions {
+export function pollBundling(sdk: PollSdk = POLL_SDK): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: NODE_TARGET,
@@ -35,7 +60,7 @@ export function pollBundling(): BundlingOptions {
     sourceMap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    externalModules: EXTERNAL_MODULES,
+    externalModules: externalModulesOf(sdk),
     banner: ESM_REQUIRE_BANNER,
     forceDockerBundling: false,
   };
@@ -45,7 +70,7 @@ export function pollBundling(): BundlingOptions {
  * The same bundle as {@link pollBundling}, as direct esbuild options, for the scripts that measure it
  * (`npm run bundle-size`, the benchmark) without a synth.
  */
-export function pollEsbuildOptions(outfile: string): BuildOptions {
+export function pollEsbuildOptions(outfile: string, sdk: PollSdk = POLL_SDK): BuildOptions {
   return {
     entryPoints: [POLL_ENTRY],
     absWorkingDir: REPO_ROOT,
@@ -57,7 +82,7 @@ export function pollEsbuildOptions(outfile: string): BuildOptions {
     sourcemap: true,
     sourcesContent: false,
     mainFields: ['module', 'main'],
-    external: EXTERNAL_MODULES,
+    external: externalModulesOf(sdk),
     banner: { js: ESM_REQUIRE_BANNER },
     outfile,
     logLevel: 'warning',
@@ -66,7 +91,8 @@ export function pollEsbuildOptions(outfile: string): BuildOptions {
 
 /**
  * What every function of the stack shares: the runtime, ARM64, 256 MB, the local esbuild bundling of
- * {@link pollBundling} and the repository's lock file. Each function adds its entry, role and env.
+ * {@link pollBundling} with the AWS SDK external, and the repository's lock file. Each function adds
+ * its entry, role and env (the poll function its own bundling and memory).
  */
 export function watcherFunctionDefaults(): NodejsFunctionProps {
   return {
@@ -76,6 +102,6 @@ export function watcherFunctionDefaults(): NodejsFunctionProps {
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 256,
-    bundling: pollBundling(),
+    bundling: pollBundling(PollSdk.External),
   };
 }

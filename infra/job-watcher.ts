@@ -18,8 +18,9 @@ import { ENV, parseSettings, type WatcherSettings } from '../shared/config';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME, type TargetsPayload } from '../shared/contract';
 import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
-import { POLL_ENTRY, watcherFunctionDefaults } from './bundling';
+import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
 import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
+import { createFollowUpQueue } from './follow-up';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
 
@@ -127,7 +128,9 @@ export interface JobWatcherProps {
    */
   readonly overlapSeconds?: number;
   /**
-   * Seconds between polls of a target with running jobs inside one invocation; 0 turns it off.
+   * Seconds from a poll that leaves a target's jobs running to that target's follow-up poll (a
+   * delayed message on the follow-up queue, README "How it works"); 0 turns follow-ups off and
+   * creates no queue.
    * @default 15 (DEFAULT_FAST_POLL_SECONDS)
    */
   readonly fastPollSeconds?: number;
@@ -166,6 +169,11 @@ export interface JobWatcherProps {
    * @default Duration.minutes(1)
    */
   readonly timeout?: Duration;
+  /**
+   * Memory of the poll function, MB (Lambda gives CPU in proportion).
+   * @default POLL_MEMORY_MB (infra/bundling.ts: the measured peak of a 100-target cycle with headroom)
+   */
+  readonly memorySize?: number;
   /**
    * Reserved concurrency of the poll function. The per-target DynamoDB lease already keeps two polls
    * of a target apart; reserving concurrency also needs spare account concurrency.
@@ -236,6 +244,8 @@ export class JobWatcher extends Construct {
   readonly targetQueue: sqs.Queue | undefined;
   /** With fan-out: where target messages go that kept failing. */
   readonly targetDeadLetterQueue: sqs.Queue | undefined;
+  /** While `fastPollSeconds` is above 0: the delayed follow-up polls of targets with running jobs. */
+  readonly followUpQueue: sqs.Queue | undefined;
   /** Where the alarms go. */
   readonly alarmTopic: sns.Topic;
   /** Encrypts both topics. */
@@ -336,6 +346,14 @@ export class JobWatcher extends Construct {
     this.eventBridge = props.eventBridge
       ? new WatcherEventBridge(this, 'EventBridge', { ...props.eventBridge, pollFunction: this.pollFunction })
       : undefined;
+    this.followUpQueue =
+      settings.fastPollSeconds > 0
+        ? createFollowUpQueue(this, {
+            pollFunction: this.pollFunction,
+            timeout,
+            fastPollSeconds: settings.fastPollSeconds,
+          })
+        : undefined;
     const fanOut =
       props.fanOut?.mode === 'sqs' ? this.createFanOut(props.fanOut, settings, pollRate, timeout) : undefined;
     this.targetQueue = fanOut?.queue;
@@ -434,6 +452,8 @@ export class JobWatcher extends Construct {
       description: 'Polls Huawei Cloud GeminiDB jobs and publishes each transition to SNS',
       ...watcherFunctionDefaults(),
       entry: POLL_ENTRY,
+      bundling: pollBundling(),
+      memorySize: props.memorySize ?? POLL_MEMORY_MB,
       timeout,
       role,
       logGroup,

@@ -24,6 +24,11 @@ export const LAMBDA_ENV = {
    * of their region: the custom endpoints of the stack's targets (which travel in the schedule input).
    */
   allowedEndpoints: 'WATCHER_ALLOWED_ENDPOINTS',
+  /**
+   * URL of the follow-up queue: a poll that leaves jobs running sends its target's next poll there,
+   * delayed `fastPollSeconds` (required while `WATCHER_FAST_POLL_SECONDS` is above 0).
+   */
+  followUpQueueUrl: 'WATCHER_FOLLOW_UP_QUEUE_URL',
   /** Name or ARN of the EventBridge bus events also go to (absent: no EventBridge sink). */
   eventBus: 'WATCHER_EVENT_BUS',
 } as const;

@@ -161,7 +161,8 @@ export function truncateBody(body: string, variant: number): string {
 
 /**
  * The page with one field of the wrong type, picked by `variant`: `total_count` as a string,
- * or the first job's `start_time` as epoch seconds, `progress` as a number, `instance` as a string.
+ * or the first job's `start_time` as epoch seconds, `progress` in an array, `instance` as a string.
+ * (A bare number is a progress the client reads, so it would be no fault.)
  */
 export function wrongTypesBody(page: JobsPageBody, variant: number): string {
   const first = page.jobs[0];
@@ -174,7 +175,7 @@ export function wrongTypesBody(page: JobsPageBody, variant: number): string {
   const rest = page.jobs.slice(1);
   const broken: Record<string, unknown> = { ...first };
   if (choice === 1) broken.start_time = Math.floor((parseHuaweiTime(first.start_time) ?? 0) / 1000);
-  else if (choice === 2) broken.progress = Number.parseInt(first.progress, 10) || 0;
+  else if (choice === 2) broken.progress = [first.progress];
   else broken.instance = first.instance.id;
   body.jobs = [broken, ...rest];
   return JSON.stringify(body);

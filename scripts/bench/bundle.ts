@@ -4,27 +4,38 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { pollEsbuildOptions, REPO_ROOT } from '../../infra/bundling';
+import { POLL_SDK, PollSdk, pollEsbuildOptions, REPO_ROOT } from '../../infra/bundling';
 import { ENV } from '../../shared/config';
 import { LAMBDA_ENV } from '../../shared/contract';
 import { median, round } from './stats';
 
 const run = promisify(execFile);
 
-/** Size and load time of the poll function bundle. */
-export interface BundleResult {
+/** Size and load time of one variant of the poll function bundle. */
+export interface BundleVariant {
   /** Bytes of the minified `index.mjs` (source map aside). */
   readonly bytes: number;
-  /** Median ms to import the bundle, over fresh `node` processes. */
+  /** Median ms to import the bundle inside a fresh `node` process (its start excluded). */
   readonly load_ms_median: number;
   /** Every process's import time, ms. */
   readonly load_ms: readonly number[];
   /** Median wall time of a whole `node` process that imports it and exits, ms. */
   readonly process_ms_median: number;
-  /** Median ms to import the bundle once the AWS SDK packages it uses are loaded: its own share. */
+  /** `load_ms_median` over the same run's `bare_node_ms_median`. */
+  readonly load_vs_bare_node: number;
+}
+
+/** Size and load time of the poll function bundle as shipped, and of both variants. */
+export interface BundleResult extends BundleVariant {
+  /** Which variant ships (infra/bundling.ts `POLL_SDK`); the top-level figures are its. */
+  readonly shipped: PollSdk;
+  /** Median wall time of a bare `node -e 0` process in the same run, ms. */
+  readonly bare_node_ms_median: number;
+  /** The external variant: median ms to import it once the AWS SDK packages are loaded (its own share). */
   readonly own_load_ms_median: number;
   /** Median ms to import just those AWS SDK packages in a fresh process. */
   readonly sdk_load_ms_median: number;
+  readonly variants: Readonly<Record<PollSdk, BundleVariant>>;
 }
 
 /** The AWS SDK packages the poll function uses (external: the Lambda runtime provides them). */
@@ -33,6 +44,8 @@ const SDK_PACKAGES = [
   '@aws-sdk/lib-dynamodb',
   '@aws-sdk/client-sns',
   '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-eventbridge',
+  '@aws-sdk/client-sqs',
 ];
 
 /** The environment the handler module reads when it loads (no AWS call happens at load). */
@@ -43,6 +56,7 @@ const LOAD_ENV = {
   [LAMBDA_ENV.tableName]: 'bench-table',
   [LAMBDA_ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:bench',
   [LAMBDA_ENV.credentialsSecretId]: 'bench-secret',
+  [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
   AWS_REGION: 'eu-west-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
@@ -54,8 +68,9 @@ const TIME_SDK = `const t = performance.now(); ${SDK_IMPORT} process.stdout.writ
 
 /**
  * Bundles `functions/poll.ts` with the stack's esbuild settings (ESM, minified, `module` before
- * `main`, AWS SDK external) and imports it in `processes` fresh `node` processes; then again after
- * the AWS SDK packages (its own share), and the SDK packages alone. The bundle is written under
+ * `main`) twice, the AWS SDK external and bundled, and imports each in `processes` fresh `node`
+ * processes, interleaved with bare `node -e 0` processes; then the external one again after the AWS
+ * SDK packages (its own share), and the SDK packages alone. The bundles are written under
  * `node_modules/.cache` so that, as on Lambda, the external AWS SDK resolves.
  */
 export async function measureBundle(processes = 5): Promise<BundleResult> {
@@ -63,32 +78,54 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
   mkdirSync(cache, { recursive: true });
   const outdir = mkdtempSync(join(cache, 'bench-bundle-'));
   try {
-    const outfile = join(outdir, 'index.mjs');
-    await build({ ...pollEsbuildOptions(outfile) });
-    const node = async (script: string): Promise<{ ms: number; wallMs: number }> => {
+    const files = {
+      [PollSdk.External]: join(outdir, 'external', 'index.mjs'),
+      [PollSdk.Bundled]: join(outdir, 'bundled', 'index.mjs'),
+    };
+    for (const [sdk, outfile] of Object.entries(files)) {
+      await build({ ...pollEsbuildOptions(outfile, sdk as PollSdk) });
+    }
+    const node = async (script: string, file = ''): Promise<{ ms: number; wallMs: number }> => {
       const started = performance.now();
       const { stdout } = await run(
         process.execPath,
-        ['--input-type=module', '-e', script, pathToFileURL(outfile).href],
+        ['--input-type=module', '-e', script, ...(file ? [pathToFileURL(file).href] : [])],
         { env: { PATH: process.env.PATH ?? '', ...LOAD_ENV }, cwd: outdir },
       );
       return { ms: Number(stdout), wallMs: performance.now() - started };
     };
-    const whole: { ms: number; wallMs: number }[] = [];
+    const bare: number[] = [];
+    const whole: Record<PollSdk, { ms: number; wallMs: number }[]> = { external: [], bundled: [] };
     const own: number[] = [];
     const sdk: number[] = [];
     for (let i = 0; i < processes; i++) {
-      whole.push(await node(IMPORT_AND_TIME));
-      own.push((await node(`${SDK_IMPORT} ${IMPORT_AND_TIME}`)).ms);
+      const started = performance.now();
+      await run(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '' }, cwd: outdir });
+      bare.push(performance.now() - started);
+      whole.external.push(await node(IMPORT_AND_TIME, files.external));
+      whole.bundled.push(await node(IMPORT_AND_TIME, files.bundled));
+      own.push((await node(`${SDK_IMPORT} ${IMPORT_AND_TIME}`, files.external)).ms);
       sdk.push((await node(TIME_SDK)).ms);
     }
+    const bareMedian = median(bare);
+    const variant = (which: PollSdk): BundleVariant => {
+      const load = median(whole[which].map((run) => run.ms));
+      return {
+        bytes: statSync(files[which]).size,
+        load_ms_median: round(load),
+        load_ms: whole[which].map((run) => round(run.ms)),
+        process_ms_median: round(median(whole[which].map((run) => run.wallMs))),
+        load_vs_bare_node: round(load / bareMedian, 2),
+      };
+    };
+    const variants = { external: variant(PollSdk.External), bundled: variant(PollSdk.Bundled) };
     return {
-      bytes: statSync(outfile).size,
-      load_ms_median: round(median(whole.map((run) => run.ms))),
-      load_ms: whole.map((run) => round(run.ms)),
-      process_ms_median: round(median(whole.map((run) => run.wallMs))),
+      ...variants[POLL_SDK],
+      shipped: POLL_SDK,
+      bare_node_ms_median: round(bareMedian),
       own_load_ms_median: round(median(own)),
       sdk_load_ms_median: round(median(sdk)),
+      variants,
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -56,6 +56,11 @@ export interface CycleDeps {
   readonly deadlineMs?: number;
 }
 
+/** A cursor its caller has just read for this cycle (strongly consistent): the cycle does not read it again. */
+export interface CycleStart {
+  readonly cursor: Cursor | null;
+}
+
 /** What one cycle did, for logs, metrics and the CLI. */
 export interface CycleReport {
   readonly target: Target;
@@ -100,7 +105,7 @@ type CycleWork = Omit<
 /**
  * One poll cycle for one target:
  *
- * 1. read the target's cursor (a live lease: another cycle is at work, skip);
+ * 1. read the target's cursor, unless the caller has (a live lease: another cycle is at work, skip);
  * 2. fetch: only where news can be (incremental), or the whole window with every stored job (the
  *    baseline, and every `fullResyncSeconds`);
  * 3. diff against the stored states (nothing changed: stop, no write);
@@ -113,10 +118,10 @@ type CycleWork = Omit<
  * A cycle that dies leaves its lease to expire and its intent on the cursor: the next cycle reads
  * those jobs and publishes what they hold pending, under the original ids.
  */
-export async function pollTarget(deps: CycleDeps, target: Target): Promise<CycleReport> {
+export async function pollTarget(deps: CycleDeps, target: Target, start?: CycleStart): Promise<CycleReport> {
   const now = deps.now ?? Date.now;
   const startedMs = now();
-  const { result, usage } = await measureStoreUsage(() => runCycle(deps, target, now, startedMs));
+  const { result, usage } = await measureStoreUsage(() => runCycle(deps, target, now, startedMs, start));
   return {
     ...result,
     durationMs: now() - startedMs,
@@ -132,6 +137,7 @@ async function runCycle(
   target: Target,
   now: () => number,
   startedMs: number,
+  start: CycleStart | undefined,
 ): Promise<CycleWork> {
   const { store, options } = deps;
   const step = <T>(name: CycleStep, work: () => Promise<T>): Promise<T> =>
@@ -142,7 +148,7 @@ async function runCycle(
   const deadlineMs = deps.deadlineMs ?? Number.POSITIVE_INFINITY;
 
   // 1. The cursor. A live lease means another cycle is recording this target right now.
-  const cursor = await step(CycleStep.ReadCursor, () => store.getCursor(target));
+  const cursor = start ? start.cursor : await step(CycleStep.ReadCursor, () => store.getCursor(target));
   if (cursor?.lease && cursor.lease.untilMs > now()) return skipped(target, cursor);
 
   // 2. Fetch.

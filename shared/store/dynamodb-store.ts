@@ -17,6 +17,7 @@ import {
   cursorAttributes,
   encodeHistory,
   encodePending,
+  followUpAttribute,
   type HistoryTuple,
   historyEvents,
   type JobItem,
@@ -33,7 +34,7 @@ import {
   STATE_TTL_SECONDS,
   TableKeys,
 } from './table';
-import type { Cursor, CursorState, JobRecord, Lease, StoredJob, TaskStore } from './task-store';
+import type { Cursor, CursorState, FollowUp, JobRecord, Lease, StoredJob, TaskStore } from './task-store';
 import { addStoreUsage } from './usage';
 
 /** How to reach the table. */
@@ -73,7 +74,8 @@ const THROTTLING_ERRORS = new Set([
  * - Cursor item, `sk = CURSOR`: `revision` (the optimistic lock, bumped by every write),
  *   `baseline_done`, `last_cycle_at`, `watermark_ms`, `last_full_resync_ms`, `jobs` (the digest:
  *   job id to `[version, status, progress_step, stalled_reported, start epoch seconds, pending,
- *   occurrences?]`) and, while a cycle holds it, `lease` (`owner`, `until_ms`, `intent`).
+ *   occurrences?]`), while a cycle holds it, `lease` (`owner`, `until_ms`, `intent`), and while a
+ *   follow-up poll is scheduled, `follow_up` (`chain`, `due_ms`; written by `setFollowUp` alone).
  *
  * Marking does not bump `version`: a cycle holding version N for its diff must not lose its write
  * because an outbox entry was marked meanwhile.
@@ -164,18 +166,53 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
       values[':me'] = leaseOwner;
       expression = `${revision.expression} AND #lease.#owner = :me`;
     }
+    // An update, not a put: the follow-up (setFollowUp's alone) stays as it is.
+    const sets = [`#revision = :next`];
+    values[':next'] = (expectedRevision ?? 0) + 1;
+    Object.entries(cursorAttributes(state)).forEach(([attribute, value], index) => {
+      names[`#c${index}`] = attribute;
+      values[`:c${index}`] = value;
+      sets.push(`#c${index} = :c${index}`);
+    });
     return this.conditional(() =>
       this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: {
-            ...this.key(target, CURSOR_SORT_KEY),
-            ...cursorAttributes(state),
-            revision: (expectedRevision ?? 0) + 1,
-          },
+          Key: this.key(target, CURSOR_SORT_KEY),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE #lease`,
           ConditionExpression: expression,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+  }
+
+  /** As the port says; removing a follow-up when none is expected sends nothing and answers true. */
+  async setFollowUp(target: Target, next: FollowUp | null, expectedChain: string | null): Promise<boolean> {
+    if (next === null && expectedChain === null) return true;
+    const names: Record<string, string> = { '#follow': 'follow_up' };
+    const values: Record<string, unknown> = {};
+    let condition: string;
+    if (expectedChain === null) {
+      names['#pk'] = TableKeys.partition;
+      condition = 'attribute_exists(#pk) AND attribute_not_exists(#follow)';
+    } else {
+      names['#chain'] = 'chain';
+      values[':expected'] = expectedChain;
+      condition = '#follow.#chain = :expected';
+    }
+    if (next !== null) values[':follow'] = followUpAttribute(next);
+    return this.conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(target, CURSOR_SORT_KEY),
+          UpdateExpression: next === null ? 'REMOVE #follow' : 'SET #follow = :follow',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnConsumedCapacity: 'TOTAL',
         }),
       ),

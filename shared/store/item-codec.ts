@@ -4,7 +4,7 @@ import type { Job } from '../job';
 import { EVENT_TYPE_PREFIX, type JobEvent } from '../job-event';
 import { eventSource, type Target } from '../target';
 import { changeKey, type JobState, TransitionType } from '../transition';
-import type { Cursor, CursorState, JobDigest, Lease, StoredJob } from './task-store';
+import type { Cursor, CursorState, FollowUp, JobDigest, Lease, StoredJob } from './task-store';
 
 /**
  * An outbox entry in the compact form the store writes for an event of the item's own job built the
@@ -71,11 +71,18 @@ export interface LeaseItem {
   readonly intent: readonly string[];
 }
 
+/** The follow-up as stored on the cursor item. */
+export interface FollowUpItem {
+  readonly chain: string;
+  readonly due_ms: number;
+}
+
 /** The cursor item as stored (see `DynamoDbTaskStore`). */
 export interface CursorItem {
   readonly baseline_done?: boolean;
   readonly last_cycle_at?: string | null;
   readonly lease?: LeaseItem;
+  readonly follow_up?: FollowUpItem;
   readonly revision?: number;
   readonly watermark_ms?: number | null;
   readonly last_full_resync_ms?: number | null;
@@ -221,7 +228,13 @@ export function toCursor(item: CursorItem): Cursor {
     lastFullResyncMs: item.revision === undefined ? null : (item.last_full_resync_ms ?? null),
     jobs,
     lease: item.lease ? leaseOf(item.lease) : null,
+    followUp: item.follow_up ? { chain: item.follow_up.chain, dueMs: item.follow_up.due_ms } : null,
   };
+}
+
+/** The follow-up as the cursor item stores it. */
+export function followUpAttribute(followUp: FollowUp): FollowUpItem {
+  return { chain: followUp.chain, due_ms: followUp.dueMs };
 }
 
 function leaseOf(item: LeaseItem): Lease {
@@ -233,8 +246,8 @@ export function leaseAttribute(lease: Lease): LeaseItem {
   return { owner: lease.owner, until_ms: lease.untilMs, intent: [...lease.intent] };
 }
 
-/** The attributes of a cursor item for `state` (keys, revision and lease are added by the store). */
-export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision' | 'lease'> {
+/** The attributes of a cursor item for `state` (keys, revision, lease and follow-up are the store's). */
+export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision' | 'lease' | 'follow_up'> {
   const jobs: Record<string, DigestTuple> = {};
   for (const [id, digest] of state.jobs) {
     const base = [

@@ -55,11 +55,24 @@ export interface CursorState {
   readonly jobs: ReadonlyMap<string, JobDigest>;
 }
 
-/** The cursor as read: its state, its revision (the optimistic lock) and the lease, if any. */
+/**
+ * The target's follow-up poll as recorded on the cursor (shared/follow-up/): the id of the one
+ * delayed message that may poll the target next, and when it is due. Written only by
+ * `setFollowUp`, never by the cursor writes of a cycle.
+ */
+export interface FollowUp {
+  /** The id the scheduled message carries; a message with another id is stale. */
+  readonly chain: string;
+  /** Epoch ms the message becomes visible. */
+  readonly dueMs: number;
+}
+
+/** The cursor as read: its state, its revision (the optimistic lock), the lease and the follow-up, if any. */
 export interface Cursor extends CursorState {
   /** Bumped by every write of the cursor; null on a cursor written before revisions existed. */
   readonly revision: number | null;
   readonly lease: Lease | null;
+  readonly followUp: FollowUp | null;
 }
 
 /** What a cycle writes for one changed job. */
@@ -98,6 +111,13 @@ export interface TaskStore {
       readonly nowMs: number;
     },
   ): Promise<boolean>;
+  /**
+   * Records the target's next follow-up (`null` removes it), if the recorded one is still
+   * `expectedChain` (null: none recorded). Touches nothing else of the cursor: not the lease, the
+   * digest or the revision, so it never fails a cycle's own cursor writes. False when the condition
+   * failed (another poll changed the follow-up first); a target never cycled has no cursor to record on.
+   */
+  setFollowUp(target: Target, next: FollowUp | null, expectedChain: string | null): Promise<boolean>;
   /** Every stored job of the target, by job id (strongly consistent). */
   loadJobs(target: Target): Promise<Map<string, StoredJob>>;
   /** One stored job, or null (strongly consistent). */

@@ -42,6 +42,12 @@ const PROJECT = 'artifactproject01';
 const ACCESS_KEY = 'ARTIFACTTESTAK000001';
 const SECRET_KEY = `sk-${randomUUID()}`;
 const SIGNING_SECRET = `signing-${randomUUID()}`;
+/** The 100 targets whose cycle the memory figure is measured on. */
+const MEMORY_PROJECTS = Array.from(
+  { length: 100 },
+  (_, index) => `artifactmemory${String(index).padStart(3, '0')}`,
+);
+const JOBS_PER_MEMORY_TARGET = 5;
 
 const dynalite = useDynalite();
 let simulator: Simulator;
@@ -56,7 +62,7 @@ const containers: Promise<Container>[] = [];
 beforeAll(async () => {
   simulator = createSimulator({
     seed: 11,
-    projectIds: [PROJECT],
+    projectIds: [PROJECT, ...MEMORY_PROJECTS],
     // Only AK/SK-signed requests pass, as the credentials in the secret sign them.
     token: null,
     authorize: akskAuthorizer({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }),
@@ -196,7 +202,7 @@ describe('the deployed poll function', () => {
 
     // One warm container, invoked by two schedule ticks, as Lambda reuses it minute after minute.
     const pollContainer = await container(poll);
-    expect(await pollContainer.invoke(event)).toEqual({ ok: true, value: expect.anything() });
+    expect(await pollContainer.invoke(event)).toMatchObject({ ok: true, value: expect.anything() });
     expect(aws.sns.published).toEqual([]);
 
     simulator.updateJob(PROJECT, job.id, {
@@ -204,7 +210,7 @@ describe('the deployed poll function', () => {
       progress: '',
       end_time: formatHuaweiTime(Date.now()),
     });
-    expect(await pollContainer.invoke(event)).toEqual({ ok: true, value: expect.anything() });
+    expect(await pollContainer.invoke(event)).toMatchObject({ ok: true, value: expect.anything() });
 
     expect(aws.sns.published).toHaveLength(1);
     const [message] = aws.sns.published as [PublishedMessage];
@@ -249,7 +255,7 @@ describe('the deployed relay function', () => {
     const event = JSON.parse(deliveredMessage(message));
 
     const relayContainer = await container(relay);
-    expect(await relayContainer.invoke(snsLambdaEvent(message))).toEqual({
+    expect(await relayContainer.invoke(snsLambdaEvent(message))).toMatchObject({
       ok: true,
       value: expect.anything(),
     });
@@ -265,4 +271,38 @@ describe('the deployed relay function', () => {
     expect(JSON.parse(slack.accepted[0]?.body ?? '{}').text).toContain('BackupInstance');
     expectNoSecretIn(relayContainer.output);
   });
+});
+
+describe('the deployed poll function under 100 targets', () => {
+  it('stays within its memory size with headroom through a 100-target cycle (the default memory is set from it)', async ({
+    annotate,
+  }) => {
+    const poll = deployedFunction(stack, 'WatcherPollFunction');
+    const targets = MEMORY_PROJECTS.map((projectId) => ({
+      region: REGION,
+      projectId,
+      endpoint: simulator.url,
+    }));
+    for (const { projectId } of targets) {
+      for (let index = 0; index < JOBS_PER_MEMORY_TARGET; index++) {
+        simulator.addJob(projectId, {
+          status: index === 0 ? 'Running' : 'Completed',
+          start_time: formatHuaweiTime(Date.now() - (index + 2) * 60_000),
+        });
+      }
+    }
+    const pollContainer = await container(poll);
+    // The baselines (every job read and written), then an incremental cycle of every target.
+    const results = [await pollContainer.invoke({ targets }), await pollContainer.invoke({ targets })];
+    for (const result of results) {
+      expect(result).toMatchObject({ ok: true, value: { targets: 100, succeeded: 100, failed: [] } });
+    }
+    const peakMb = Math.max(...results.map((result) => result.memory?.maxRssBytes ?? 0)) / (1024 * 1024);
+    await annotate(
+      `poll function peak RSS through a 100-target baseline and cycle: ${peakMb.toFixed(1)} MB of ${poll.memoryMb} MB`,
+    );
+    expect(peakMb).toBeGreaterThan(0);
+    // Headroom: the peak stays under three quarters of the memory the stack gives the function.
+    expect(peakMb).toBeLessThan(poll.memoryMb * 0.75);
+  }, 60_000);
 });

@@ -6,11 +6,18 @@ import type { DeployedFunction } from './assembly';
 
 const RUNTIME = fileURLToPath(new URL('./lambda-runtime.mjs', import.meta.url));
 
+/** The container's memory after an invocation, bytes: resident now and the peak of its life so far. */
+export interface ContainerMemory {
+  readonly rssBytes: number;
+  readonly maxRssBytes: number;
+}
+
 /** One handler call's outcome, as the runtime saw it. */
 export type InvocationResult =
-  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: true; readonly value: unknown; readonly memory?: ContainerMemory }
   | {
       readonly ok: false;
+      readonly memory?: ContainerMemory;
       /** True when the module failed to load (the init phase), before any invocation. */
       readonly init?: boolean;
       readonly error: { readonly name: string; readonly message: string; readonly stack: string };

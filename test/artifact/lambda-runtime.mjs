@@ -5,7 +5,9 @@
 // event, one at a time, with a context whose deadline is the function's timeout: one warm container.
 //
 // Usage: spawned with an IPC channel and TIMEOUT_MS as its argument. The parent sends
-// {"event": ...}; the runtime answers {"ok": true, "value": ...} or {"ok": false, "error": {...}}.
+// {"event": ...}; the runtime answers {"ok": true, "value": ...} or {"ok": false, "error": {...}},
+// each with "memory": the process's resident set now and its peak so far, in bytes (what Lambda
+// reports as Max Memory Used).
 // It says {"ready": true} after init, or {"ok": false, "init": true, "error": ...} if the module
 // does not load, and exits when the parent disconnects.
 import { randomUUID } from 'node:crypto';
@@ -34,6 +36,10 @@ async function loadHandler() {
   const handler = (await import(pathToFileURL(file).href))[exportName];
   if (typeof handler !== 'function') throw new Error(`${file} exports no function ${exportName}`);
   return handler;
+}
+
+function memory() {
+  return { rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 function context() {
@@ -67,9 +73,10 @@ try {
 if (handler !== undefined) {
   process.on('message', async ({ event }) => {
     try {
-      process.send({ ok: true, value: (await handler(event, context())) ?? null });
+      const value = (await handler(event, context())) ?? null;
+      process.send({ ok: true, value, memory: memory() });
     } catch (error) {
-      process.send({ ok: false, error: describe(error) });
+      process.send({ ok: false, error: describe(error), memory: memory() });
     }
   });
   process.send({ ready: true });

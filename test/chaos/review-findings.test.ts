@@ -219,5 +219,6 @@ function bind(store: TaskStore): TaskStore {
     getJob: store.getJob.bind(store),
     recordJob: store.recordJob.bind(store),
     markPublished: store.markPublished.bind(store),
+    setFollowUp: store.setFollowUp.bind(store),
   };
 }

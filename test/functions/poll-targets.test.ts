@@ -26,7 +26,12 @@ const record = (messageId: string, body: unknown) => ({
 
 describe('targetsForEvent, scheduled', () => {
   it('polls every configured target when the event carries none', () => {
-    expect(targetsForEvent({}, configured)).toEqual({ targets: [a, b], rejected: [] });
+    expect(targetsForEvent({}, configured)).toEqual({
+      targets: [a, b],
+      followUps: [],
+      rejected: [],
+      dropped: [],
+    });
     expect(targetsForEvent(undefined, configured).targets).toBe(configured.configured);
   });
 
@@ -86,6 +91,44 @@ describe('targetsForEvent, fan-out batch', () => {
       },
       { messageId: 'm3', error: 'the message body is not JSON' },
     ]);
+  });
+});
+
+describe('targetsForEvent, follow-up batch', () => {
+  const followUp = (target: unknown, chain: unknown = 'chain-1', dueMs: unknown = 1_767_607_215_000) => ({
+    followUp: { target, chain, dueMs },
+  });
+
+  it('reads one follow-up per message, never retried, and drops the ones that do not validate', () => {
+    const event = {
+      Records: [
+        record('f1', followUp(a)),
+        record('f2', followUp(b, 'chain-2')),
+        record('f3', followUp({ ...a, endpoint: 'https://evil.example.com' })),
+        record('f4', followUp(a, '')),
+        record('f5', followUp(a, 'chain-5', 'soon')),
+      ],
+    };
+    const result = targetsForEvent(event, fromEvents);
+    expect(result.targets).toEqual([]);
+    expect(result.followUps).toEqual([
+      { messageId: 'f1', target: a, chain: 'chain-1', dueMs: 1_767_607_215_000 },
+      { messageId: 'f2', target: b, chain: 'chain-2', dueMs: 1_767_607_215_000 },
+    ]);
+    expect(result.dropped).toEqual([
+      {
+        messageId: 'f3',
+        error: expect.stringMatching(/^followUp\.target\.endpoint: https:\/\/evil\.example\.com is not/),
+      },
+      { messageId: 'f4', error: expect.stringMatching(/^followUp\.chain: /) },
+      { messageId: 'f5', error: expect.stringMatching(/^followUp\.dueMs: /) },
+    ]);
+    expect(result.rejected).toEqual([]);
+    const failedEverywhere = {
+      failures: [a, b].map((target) => ({ target, error: new Error('x') })),
+      notStarted: [],
+    };
+    expect(batchItemFailures(result, failedEverywhere)).toEqual([]);
   });
 });
 

@@ -94,7 +94,7 @@ async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, str
   return {
     ...(targets.length > 0 ? { [ENV.targets]: JSON.stringify(targets) } : {}),
     [ENV.leaseSeconds]: '60',
-    // One round per invocation; the adaptive rounds have their own test below.
+    // No follow-ups: test/functions/poll-follow-up.test.ts runs the chain against an SQS stand-in.
     [ENV.fastPollSeconds]: '0',
     [LAMBDA_ENV.tableName]: await dynalite.freshTable(),
     [LAMBDA_ENV.topicArn]: TOPIC_ARN,
@@ -102,15 +102,12 @@ async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, str
   };
 }
 
-async function pollHandler(
-  targets: readonly Target[],
-  overrides: { env?: Record<string, string>; sleep?: (ms: number) => Promise<void> } = {},
-) {
+async function pollHandler(targets: readonly Target[], overrides: { env?: Record<string, string> } = {}) {
   const deps = pollDepsFromEnv(
     { ...(await lambdaEnv(targets)), ...overrides.env },
     { dynamoDb: dynalite.client, sns, eventBridge, secretsManager: secrets },
   );
-  return createPollHandler({ ...deps, ...(overrides.sleep ? { sleep: overrides.sleep } : {}) });
+  return createPollHandler(deps);
 }
 
 function lambdaContext(remainingMs = 60_000): Context {
@@ -206,31 +203,6 @@ describe('poll handler', () => {
       JSON.parse(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}').default,
     );
     expect(JSON.parse(entries[0]?.Detail ?? '{}')).toEqual(sent);
-  });
-
-  it('polls a target with running jobs again within the invocation and publishes its end there', async () => {
-    const watched = freshTarget();
-    const job = simulator.addJob(watched.projectId, { name: 'ResizeInstance', start_time: minutesAgo(2) });
-    const waits: number[] = [];
-    const sleep = async (ms: number) => {
-      waits.push(ms);
-      if (waits.length === 1) {
-        simulator.updateJob(watched.projectId, job.id, {
-          status: 'Failed',
-          progress: '',
-          end_time: minutesAgo(0),
-        });
-      }
-    };
-    const baseline = await pollHandler([watched]);
-    await baseline({}, lambdaContext());
-
-    const handler = await pollHandler([watched], { env: { [ENV.fastPollSeconds]: '15' }, sleep });
-    const summary: PollSummary = await handler({}, lambdaContext());
-    expect(waits).toHaveLength(1);
-    expect(waits[0]).toBeGreaterThan(10_000);
-    expect(waits[0]).toBeLessThanOrEqual(15_000);
-    expect(summary).toMatchObject({ succeeded: 1, published: 1, transitions: { failed: 1 } });
   });
 
   it('keeps polling the other targets when one fails, and reports the failure instead of throwing', async () => {
@@ -471,10 +443,26 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
       [LAMBDA_ENV.allowedEndpoints]: '["https://gaussdb-nosql.example.com"]',
+      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
     };
     const deps = pollDepsFromEnv(env);
     expect(deps.settings.targets).toEqual([]);
     expect(deps.allowedEndpoints).toEqual(['https://gaussdb-nosql.example.com']);
+  });
+
+  it.each([
+    [undefined, /WATCHER_FOLLOW_UP_QUEUE_URL: is required while WATCHER_FAST_POLL_SECONDS is above 0/],
+    ['not a url', /WATCHER_FOLLOW_UP_QUEUE_URL: must be an SQS queue URL such as https:\/\/sqs\./],
+  ])('names a follow-up queue URL %s while fast polling is on', (queueUrl, message) => {
+    const env = {
+      [ENV.targets]: JSON.stringify([{ region: REGION, projectId: 'p1' }]),
+      [LAMBDA_ENV.tableName]: 't',
+      [LAMBDA_ENV.topicArn]: TOPIC_ARN,
+      [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      ...(queueUrl === undefined ? {} : { [LAMBDA_ENV.followUpQueueUrl]: queueUrl }),
+    };
+    expect(() => pollDepsFromEnv(env)).toThrow(message);
+    expect(pollDepsFromEnv({ ...env, [ENV.fastPollSeconds]: '0' }).followUps).toBeUndefined();
   });
 
   it.each([
@@ -489,6 +477,7 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.tableName]: 't',
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
       ...extra,
     };
     expect(pollDepsFromEnv(env).publishers.map((publisher) => publisher.name)).toEqual(sinks);
@@ -499,6 +488,7 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.tableName]: 't',
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
+      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
       [LAMBDA_ENV.eventBus]: 'arn:aws:sns:eu-west-1:123456789012:jobs',
     };
     expect(() => pollDepsFromEnv(env)).toThrow(

@@ -59,7 +59,11 @@ describe('JobWatcher fanOut', () => {
 
   it('invokes the poll function directly from one schedule without fan-out', () => {
     const { watcher, template } = synth({});
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    // The follow-up queue's only.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FollowUpQueue'), 'Arn'] },
+    });
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PollFunction'), 'Arn'] } }),

@@ -86,7 +86,8 @@ describe('JobWatcher without subscriptions', () => {
     const { app, stack } = variant(MINIMAL_CONFIG);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::KMS::Key', 1);
-    template.resourceCountIs('AWS::SQS::Queue', 1);
+    // The failure queue and the follow-up queue.
+    template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBe(4);
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([

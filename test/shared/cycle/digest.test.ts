@@ -42,6 +42,7 @@ const cursor = (jobs: [string, JobDigest][], watermarkMinutesAgo = 1): Cursor =>
   baselineDone: true,
   lastCycleAt: null,
   lease: null,
+  followUp: null,
   revision: 3,
   watermarkMs: NOW_MS - watermarkMinutesAgo * MINUTE_MS,
   lastFullResyncMs: NOW_MS - 30 * MINUTE_MS,

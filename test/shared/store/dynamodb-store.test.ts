@@ -9,7 +9,7 @@ import type { JobEvent } from '../../../shared/job-event';
 import { DynamoDbTaskStore } from '../../../shared/store/dynamodb-store';
 import { StoreTableNotFoundError, StoreThrottledError } from '../../../shared/store/errors';
 import { STATE_TTL_SECONDS } from '../../../shared/store/table';
-import type { CursorState, JobDigest, JobRecord, Lease } from '../../../shared/store/task-store';
+import type { CursorState, FollowUp, JobDigest, JobRecord, Lease } from '../../../shared/store/task-store';
 import { measureStoreUsage } from '../../../shared/store/usage';
 import type { Target } from '../../../shared/target';
 import type { JobState } from '../../../shared/transition';
@@ -281,7 +281,7 @@ describe('DynamoDbTaskStore lease and cursor', () => {
     expect(
       await store.saveCursor(target, next, { expectedRevision: 1, leaseOwner: 'cycle-a', nowMs: NOW_MS }),
     ).toBe(true);
-    expect(await store.getCursor(target)).toEqual({ ...next, revision: 2, lease: null });
+    expect(await store.getCursor(target)).toEqual({ ...next, revision: 2, lease: null, followUp: null });
 
     await store.takeLease(target, lease('cycle-a', NOW_MS + 1), 2, NOW_MS);
     expect(await store.takeLease(target, lease('cycle-b'), 3, NOW_MS + 1)).toBe(true);
@@ -328,6 +328,71 @@ describe('DynamoDbTaskStore lease and cursor', () => {
     const { result, usage } = await measureStoreUsage(() => store.getCursor(target));
     expect(result?.jobs.size).toBe(40);
     expect(usage.readUnits).toBe(1);
+  });
+});
+
+describe('DynamoDbTaskStore.setFollowUp', () => {
+  const cursorState = (): CursorState => ({
+    baselineDone: true,
+    lastCycleAt: '2024-05-01T12:00:00.000Z',
+    watermarkMs: NOW_MS - 60_000,
+    lastFullResyncMs: NOW_MS - 60_000,
+    jobs: new Map(),
+  });
+  const followUp = (chain: string): FollowUp => ({ chain, dueMs: NOW_MS + 15_000 });
+  const withCursor = async (recorded: string | null) => {
+    await store.saveCursor(target, cursorState(), { expectedRevision: null, nowMs: NOW_MS });
+    if (recorded !== null) expect(await store.setFollowUp(target, followUp(recorded), null)).toBe(true);
+  };
+
+  it.each<[string, string | null, FollowUp | null, string | null, boolean, string | null]>([
+    ['records one where none is, when none is expected', null, followUp('b'), null, true, 'b'],
+    ['refuses to record one when none is expected but one is', 'a', followUp('b'), null, false, 'a'],
+    ['replaces the expected one', 'a', followUp('b'), 'a', true, 'b'],
+    ['refuses to replace another one', 'x', followUp('b'), 'a', false, 'x'],
+    ['refuses to replace one that is gone', null, followUp('b'), 'a', false, null],
+    ['removes the expected one', 'a', null, 'a', true, null],
+    ['refuses to remove another one', 'x', null, 'a', false, 'x'],
+  ])('%s', async (_, recorded, next, expected, answer, left) => {
+    await withCursor(recorded);
+    expect(await store.setFollowUp(target, next, expected)).toBe(answer);
+    expect((await store.getCursor(target))?.followUp?.chain ?? null).toBe(left);
+  });
+
+  it('records nothing for a target never cycled', async () => {
+    expect(await store.setFollowUp(target, followUp('a'), null)).toBe(false);
+    expect(await store.getCursor(target)).toBeNull();
+  });
+
+  it('sends nothing to remove a follow-up when none is expected', async () => {
+    const { result, usage } = await measureStoreUsage(() => store.setFollowUp(target, null, null));
+    expect(result).toBe(true);
+    expect(usage.requests).toBe(0);
+  });
+
+  it('touches neither the lease, the digest nor the revision, and the cycle writes keep it', async () => {
+    await withCursor(null);
+    const lease: Lease = { owner: 'cycle-a', untilMs: NOW_MS + 30_000, intent: ['job-1'] };
+    expect(await store.takeLease(target, lease, 1, NOW_MS)).toBe(true);
+    const before = await store.getCursor(target);
+    const { usage } = await measureStoreUsage(() => store.setFollowUp(target, followUp('a'), null));
+    expect(usage).toMatchObject({ writeRequests: 1, writeUnits: 1 });
+    expect(await store.getCursor(target)).toEqual({ ...before, followUp: followUp('a') });
+    // The holder's cursor write frees the lease and leaves the follow-up as it is.
+    expect(
+      await store.saveCursor(target, cursorState(), {
+        expectedRevision: 2,
+        leaseOwner: 'cycle-a',
+        nowMs: NOW_MS,
+      }),
+    ).toBe(true);
+    expect(await store.getCursor(target)).toMatchObject({
+      revision: 3,
+      lease: null,
+      followUp: followUp('a'),
+    });
+    expect(await store.takeLease(target, lease, 3, NOW_MS)).toBe(true);
+    expect((await store.getCursor(target))?.followUp).toEqual(followUp('a'));
   });
 });
 

@@ -96,10 +96,11 @@ describe('toCursor', () => {
       lastFullResyncMs: null,
       jobs: new Map(),
       lease: null,
+      followUp: null,
     });
   });
 
-  it('reads the digest tuples into job digests with start times in ms, and the lease', () => {
+  it('reads the digest tuples into job digests with start times in ms, the lease and the follow-up', () => {
     const cursor = toCursor({
       revision: 4,
       watermark_ms: 5,
@@ -108,8 +109,10 @@ describe('toCursor', () => {
         'job-2': [3, 'Suspended', null, false, 1714561300, true, { 'status_changed|Suspended|': 2 }],
       },
       lease: { owner: 'cycle-a', until_ms: 99, intent: ['job-2'] },
+      follow_up: { chain: 'chain-1', due_ms: 1714561215_000 },
     });
     expect(cursor.revision).toBe(4);
+    expect(cursor.followUp).toEqual({ chain: 'chain-1', dueMs: 1714561215_000 });
     expect(cursor.lastFullResyncMs).toBeNull();
     expect(cursor.jobs.get('job-1')).toEqual({
       version: 2,

@@ -1,5 +1,12 @@
-import { type PollAllDeps, type PollAllResult, pollAll } from './cycle/poll-all';
-import type { Target } from './target';
+import { type PollAllDeps, type PollAllResult, pollAll } from '../../shared/cycle/poll-all';
+import type { Target } from '../../shared/target';
+
+/**
+ * A bench-only model of the design the follow-up chain replaced (the watcher's `pollUntil` until
+ * issue 13): the invocation polls every target, then sleeps and polls the targets with running jobs
+ * every `fastPollSeconds` until shortly before the next schedule tick. Kept here so the bench can
+ * price it beside the follow-up design; the product has one way, shared/follow-up/.
+ */
 
 /** How {@link pollUntil} paces its rounds. */
 export interface AdaptivePollOptions {
@@ -66,23 +73,4 @@ export async function pollUntil(
     roundStartMs = now();
   }
   return { reports, failures, notStarted, rounds };
-}
-
-/**
- * The instant {@link pollUntil} must be done by in a scheduled invocation: shortly before the next
- * scheduled one starts, and before the invocation's own time runs out.
- */
-export function pollDeadlineMs(input: {
-  /** When the invocation started (epoch ms). */
-  readonly startedMs: number;
-  readonly scheduleSeconds: number;
-  /** Time the invocation may still use, if it is limited (Lambda: remaining time minus a margin). */
-  readonly remainingMs?: number;
-  /** Leave this much before the next scheduled start; default 2 s. */
-  readonly marginMs?: number;
-}): number {
-  const nextScheduledMs = input.startedMs + input.scheduleSeconds * 1000 - (input.marginMs ?? 2_000);
-  return input.remainingMs === undefined
-    ? nextScheduledMs
-    : Math.min(nextScheduledMs, input.startedMs + input.remainingMs);
 }

@@ -1,0 +1,105 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { JobWatcher, type JobWatcherProps } from '../../infra/job-watcher';
+import { LAMBDA_ENV } from '../../shared/contract';
+import { NO_BUNDLING } from './support';
+
+const targets = [{ region: 'ap-southeast-1', projectId: 'p01' }];
+
+function synth(props: Partial<JobWatcherProps> = {}) {
+  const app = new App({ context: NO_BUNDLING });
+  const stack = new Stack(app, 'FollowUp');
+  const watcher = new JobWatcher(stack, 'Watcher', { targets, ...props });
+  return { app, watcher, template: Template.fromStack(stack) };
+}
+
+const followUpArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherFollowUpQueue'), 'Arn'] };
+
+describe('JobWatcher follow-up queue', () => {
+  it('is an encrypted, TLS-only standard queue with a short retention and no dead-letter queue', () => {
+    const { watcher, template } = synth();
+    expect(watcher.followUpQueue).toBeDefined();
+    const queues = template.findResources('AWS::SQS::Queue', {
+      Properties: { SqsManagedSseEnabled: true, VisibilityTimeout: 360 },
+    });
+    const [queue] = Object.entries(queues).filter(([id]) => id.startsWith('WatcherFollowUpQueue'));
+    // fastPollSeconds (15) + six function timeouts (360) + a minute: one retry of a message an invocation died on.
+    expect(queue?.[1].Properties).toEqual({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      MessageRetentionPeriod: 435,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue?.[0] }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('triggers the poll function in small batches with partial batch responses', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: followUpArn,
+      FunctionName: { Ref: Match.stringLikeRegexp('^WatcherPollFunction') },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('lets the poll function send to that queue only, and gives it the URL', () => {
+    const { template } = synth();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const sending = statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
+    expect(sending.map((statement) => JSON.stringify(statement.Resource))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/WatcherFollowUpQueue/)]),
+    );
+    for (const statement of sending) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/WatcherFollowUpQueue|WatcherFailureQueue/);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          [LAMBDA_ENV.followUpQueueUrl]: { Ref: Match.stringLikeRegexp('^WatcherFollowUpQueue') },
+        }),
+      },
+    });
+  });
+
+  it('sizes the retention from fastPollSeconds and the timeout', () => {
+    const { template } = synth({ fastPollSeconds: 120, timeout: Duration.seconds(30), leaseSeconds: 60 });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 180,
+      MessageRetentionPeriod: 120 + 180 + 60,
+    });
+  });
+
+  it('is not created with fast polling off (fastPollSeconds 0), nor is its variable', () => {
+    const { watcher, template } = synth({ fastPollSeconds: 0 });
+    expect(watcher.followUpQueue).toBeUndefined();
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn?.Properties.Environment.Variables).not.toHaveProperty(LAMBDA_ENV.followUpQueueUrl);
+    expect(fn?.Properties.Environment.Variables).toMatchObject({ WATCHER_FAST_POLL_SECONDS: '0' });
+  });
+
+  it('sits beside the fan-out queue, each with its own event source, and cdk-nag finds nothing unacknowledged', () => {
+    const { app, template } = synth({ fanOut: { mode: 'sqs' } });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: followUpArn });
+    expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(synth().app).violations).toEqual([]);
+  });
+});
