@@ -307,9 +307,6 @@ function nextCursor(input: {
   // Full: rebuilt from what the store holds for the jobs still in the window. Incremental: the
   // digest as read. Either way a job's own record, or its item as read, has the last word.
   const jobs = new Map<string, JobDigest>(input.full ? [] : (cursor?.jobs ?? []));
-  if (input.full) {
-    for (const [id, stored] of fetched.read) if (listed.has(id)) jobs.set(id, entryOf(stored));
-  }
   for (const [id, stored] of fetched.read) {
     if (listed.has(id)) jobs.set(id, entryOf(stored));
     else if (pending(id)) jobs.set(id, entryOf(stored));

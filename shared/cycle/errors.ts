@@ -4,10 +4,7 @@ import type { Target } from '../target';
 export const CycleStep = {
   ReadCursor: 'read-cursor',
   Fetch: 'fetch',
-  LoadState: 'load-state',
   Record: 'record',
-  Publish: 'publish',
-  Mark: 'mark',
   SaveCursor: 'save-cursor',
 } as const;
 export type CycleStep = (typeof CycleStep)[keyof typeof CycleStep];

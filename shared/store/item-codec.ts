@@ -181,7 +181,25 @@ export function decodeEntry(target: Target, id: string, entry: PendingEntry, job
       },
     };
   }
-  return entry.event;
+  if (entry !== null && typeof entry === 'object' && 'event' in entry) return entry.event;
+  throw new UnreadablePendingEntryError(jobId, id);
+}
+
+/**
+ * A job item holds a pending event in a form this version does not read: the map form written by
+ * versions before the compact tuple (commit 9f35667). Says which job and event, and what to do.
+ */
+export class UnreadablePendingEntryError extends Error {
+  override readonly name = 'UnreadablePendingEntryError';
+  constructor(
+    readonly jobId: string,
+    readonly eventId: string,
+  ) {
+    super(
+      `job ${jobId} holds pending event ${eventId} in a form written by a version before 9f35667; ` +
+        'publish it with that version (npm run cli -- poll --once) before upgrading, or remove the entry from the item',
+    );
+  }
 }
 
 /** The pending events of an item, oldest first. */

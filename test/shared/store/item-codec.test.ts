@@ -8,6 +8,7 @@ import {
   encodeHistory,
   encodePending,
   toCursor,
+  UnreadablePendingEntryError,
 } from '../../../shared/store/item-codec';
 import type { Target } from '../../../shared/target';
 
@@ -125,5 +126,24 @@ describe('toCursor', () => {
     });
     expect(cursor.jobs.get('job-2')?.occurrences).toEqual({ 'status_changed|Suspended|': 2 });
     expect(cursor.lease).toEqual({ owner: 'cycle-a', untilMs: 99, intent: ['job-2'] });
+  });
+});
+
+describe('decodeEntry with a pending entry of an earlier version', () => {
+  it('names the job and the event and says what to do, instead of a TypeError', () => {
+    const legacy = {
+      seq: 1,
+      type: 'failed',
+      time: event.time,
+      job,
+      previous_status: 'Running',
+      duration_seconds: 1800,
+    };
+    expect(() => decodeEntry(target, event.id, legacy as never, job.id)).toThrow(
+      new UnreadablePendingEntryError(job.id, event.id),
+    );
+    expect(() => decodeEntry(target, event.id, legacy as never, job.id)).toThrow(
+      /job job-1 holds pending event .* before 9f35667/,
+    );
   });
 });
