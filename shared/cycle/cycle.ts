@@ -395,6 +395,18 @@ function skipped(
   return { ...report, ...nothingDone, outcome: 'skipped', runningJobs: runningJobs(cursor?.jobs) };
 }
 
+/** The report of a target that was not polled (its follow-up or lease said wait): the cursor read, nothing else. */
+export function notPolledReport(target: Target, cursor: Cursor | null): CycleReport {
+  return {
+    ...skipped(target, cursor),
+    durationMs: 0,
+    ddbReadUnits: 0,
+    ddbWriteUnits: 0,
+    ddbReadRequests: 0,
+    ddbWriteRequests: 0,
+  };
+}
+
 type OutcomeFields =
   | 'outcome'
   | 'recordedJobs'

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CycleDeps, type CycleReport, pollTarget, ScanKind } from '../cycle/cycle';
+import { type CycleDeps, type CycleReport, notPolledReport, pollTarget } from '../cycle/cycle';
 import { runningJobs } from '../cycle/digest';
 import { CycleError, CycleStep } from '../cycle/errors';
 import type { PollAllDeps, PollAllResult } from '../cycle/poll-all';
-import type { Cursor, FollowUp } from '../store/task-store';
+import type { FollowUp } from '../store/task-store';
 import { measureStoreUsage } from '../store/usage';
 import type { Target } from '../target';
 import type { FollowUpSender } from './message';
@@ -96,7 +96,7 @@ export async function pollChained(deps: CycleDeps & ChainDeps, request: PollRequ
     });
     const chained = await applyStep(deps, target, step, ran === 'held', now);
     return {
-      report: report ?? notPolled(target, cursor),
+      report: report ?? notPolledReport(target, cursor),
       ...(step.kind === 'none' ? { ...chained, chain: outcomeOf(action) } : chained),
     };
   });
@@ -163,33 +163,6 @@ function outcomeOf(action: StartAction): ChainOutcome {
     default:
       return ChainOutcome.None;
   }
-}
-
-/** The report of a target that was not polled: the cursor read, nothing else. */
-function notPolled(target: Target, cursor: Cursor | null): CycleReport {
-  return {
-    target,
-    outcome: 'skipped',
-    baseline: !cursor?.baselineDone,
-    scanKind: ScanKind.Incremental,
-    fetchedJobs: 0,
-    pages: 0,
-    apiRequests: 0,
-    skippedRecords: [],
-    recordedJobs: 0,
-    transitions: {},
-    published: 0,
-    pendingLeft: 0,
-    publishErrors: [],
-    jobErrors: [],
-    deadlineReached: false,
-    runningJobs: runningJobs(cursor?.jobs),
-    durationMs: 0,
-    ddbReadUnits: 0,
-    ddbWriteUnits: 0,
-    ddbReadRequests: 0,
-    ddbWriteRequests: 0,
-  };
 }
 
 function describe(error: unknown): string {
