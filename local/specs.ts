@@ -28,6 +28,11 @@ export function parseStoreSpec(value: string): StoreSpec {
   }
   const table = value.startsWith('dynamodb:') ? value.slice('dynamodb:'.length) : '';
   if (/^[A-Za-z0-9_.-]{3,255}$/.test(table)) return { kind: 'dynamodb', table };
+  if (value.startsWith('dynamodb:')) {
+    throw new UsageError(
+      `--store: "${table}" is not a DynamoDB table name; use 3 to 255 letters, digits, "_", "-" or "." (the table the stack created: see its TableName output)`,
+    );
+  }
   throw new UsageError(
     `--store: "${value}" is not a store; use dynalite (in memory), dynalite:DIR (on disk) or dynamodb:TABLE`,
   );

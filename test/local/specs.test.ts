@@ -1,9 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { HELP } from '../../local/help';
-import { parseSinkSpec, type SinkSpec, UsageError } from '../../local/specs';
+import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../../local/specs';
 import { describeSink, openSinks } from '../../local/wiring';
 
 const BUS_ARN = 'arn:aws:events:eu-west-1:123456789012:event-bus/geminidb-jobs';
+
+describe('parseStoreSpec', () => {
+  it.each<[string, StoreSpec]>([
+    ['dynalite', { kind: 'dynalite' }],
+    ['dynalite:.data/state', { kind: 'dynalite', dir: '.data/state' }],
+    ['dynamodb:geminidb-jobs', { kind: 'dynamodb', table: 'geminidb-jobs' }],
+  ])('reads %s', (value, spec) => {
+    expect(parseStoreSpec(value)).toEqual(spec);
+  });
+
+  it.each(['dynamodb:T', 'dynamodb:', 'dynamodb:bad table'])(
+    'refuses %j, naming the table-name rule',
+    (value) => {
+      expect(() => parseStoreSpec(value)).toThrow(UsageError);
+      expect(() => parseStoreSpec(value)).toThrow(
+        /^--store: ".*" is not a DynamoDB table name; use 3 to 255 letters/,
+      );
+    },
+  );
+
+  it('refuses an unknown kind, listing the three forms', () => {
+    expect(() => parseStoreSpec('postgres:x')).toThrow(
+      '--store: "postgres:x" is not a store; use dynalite (in memory), dynalite:DIR (on disk) or dynamodb:TABLE',
+    );
+  });
+});
 
 describe('parseSinkSpec', () => {
   it.each<[string, SinkSpec]>([
