@@ -5,6 +5,11 @@ export interface OutgoingRequest {
   /** Headers already set (lowercase names). */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /**
+   * Milliseconds the caller has left for this request (its invocation's deadline): an authenticator
+   * that must log in first starts no attempt and no retry wait past it. Absent: no deadline.
+   */
+  readonly budgetMs?: number;
 }
 
 /**

@@ -68,6 +68,24 @@ export class IamUnavailableError extends Error {
   }
 }
 
+/**
+ * The caller's deadline (the invocation's time) ended the token fetch before IAM issued a token:
+ * nothing is wrong with the credentials; the next cycle logs in again.
+ */
+export class IamDeadlineError extends Error {
+  override readonly name = 'IamDeadlineError';
+  readonly attempts: number;
+
+  constructor(iamHost: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `IAM ${iamHost} issued no token within the time the invocation had left (${attempts} attempt${attempts === 1 ? '' : 's'}); ` +
+        'the next cycle logs in again; if this repeats, check the IAM endpoint (HUAWEICLOUD_IAM_ENDPOINT) and the network',
+      options,
+    );
+    this.attempts = attempts;
+  }
+}
+
 /** IAM answered success without a usable token (no `X-Subject-Token` header). */
 export class IamResponseError extends Error {
   override readonly name = 'IamResponseError';

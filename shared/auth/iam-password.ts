@@ -2,6 +2,7 @@ import type { Authenticator } from './authenticator';
 import {
   AuthConfigError,
   IamAuthenticationError,
+  IamDeadlineError,
   type IamPrincipal,
   IamRequestError,
   IamResponseError,
@@ -136,7 +137,7 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
 
-  async function attempt(): Promise<Attempt> {
+  async function attempt(timeoutMs: number): Promise<Attempt> {
     let response: Response;
     let body: string;
     try {
@@ -145,7 +146,7 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
         headers: { 'content-type': 'application/json;charset=utf8' },
         body: requestBody,
         redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs ?? IAM_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       body = await response.text();
     } catch (cause) {
@@ -166,21 +167,28 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
     return { kind: 'token', token: { token, refreshAtMs: expiresMs - marginMs } };
   }
 
-  async function fetchToken(): Promise<CachedToken> {
+  /** Up to `maxAttempts` logins; with a budget, none starts, waits or lasts past its end. */
+  async function fetchToken(budgetMs: number | undefined): Promise<CachedToken> {
+    const endMs = budgetMs === undefined ? Number.POSITIVE_INFINITY : now() + budgetMs;
+    const timeoutMs = options.timeoutMs ?? IAM_TIMEOUT_MS;
     let last: Extract<Attempt, { kind: 'retryable' }> | undefined;
     for (let attempts = 1; attempts <= maxAttempts; attempts++) {
-      if (attempts > 1) await sleep(RETRY_BASE_DELAY_MS * 2 ** (attempts - 2));
-      const result = await attempt();
+      const waitMs = attempts > 1 ? RETRY_BASE_DELAY_MS * 2 ** (attempts - 2) : 0;
+      if (now() + waitMs >= endMs) throw new IamDeadlineError(iamHost, attempts - 1, { cause: last?.cause });
+      if (waitMs > 0) await sleep(waitMs);
+      const result = await attempt(Math.max(1, Math.min(timeoutMs, endMs - now())));
       if (result.kind === 'token') return result.token;
       last = result;
     }
+    if (now() >= endMs) throw new IamDeadlineError(iamHost, maxAttempts, { cause: last?.cause });
     throw new IamUnavailableError(iamHost, maxAttempts, last?.status, { cause: last?.cause });
   }
 
-  function currentToken(): Promise<CachedToken> {
+  /** The cached token, or one fetch shared by concurrent callers (under the first caller's budget). */
+  function currentToken(budgetMs?: number): Promise<CachedToken> {
     if (cached && now() < cached.refreshAtMs) return Promise.resolve(cached);
     if (!inFlight) {
-      inFlight = fetchToken()
+      inFlight = fetchToken(budgetMs)
         .then((fresh) => {
           cached = fresh;
           return fresh;
@@ -194,8 +202,8 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
 
   return {
     kind: 'iam-password',
-    async headersFor(): Promise<Record<string, string>> {
-      const { token } = await currentToken();
+    async headersFor(request): Promise<Record<string, string>> {
+      const { token } = await currentToken(request.budgetMs);
       return { 'X-Auth-Token': token };
     },
     async invalidate(used: Readonly<Record<string, string>>): Promise<boolean> {

@@ -304,7 +304,13 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
       requests += 1;
       const started = performance.now();
       const headers = { 'content-type': 'application/json' };
-      const authHeaders = await auth.headersFor({ method: 'GET', url, headers, body: '' });
+      const authHeaders = await auth.headersFor({
+        method: 'GET',
+        url,
+        headers,
+        body: '',
+        ...(deadlineMs === undefined ? {} : { budgetMs: leftMs }),
+      });
       const attempt = await attemptOnce(url, authHeaders, Math.min(timeoutMs, leftMs));
       const error = describeAttempt(attempt);
       options.onRequest?.({

@@ -3,6 +3,7 @@ import { createIamHandler, type IamHandler } from '../../../local/simulator/iam'
 import {
   AuthConfigError,
   IamAuthenticationError,
+  IamDeadlineError,
   IamRequestError,
   IamResponseError,
   IamUnavailableError,
@@ -273,6 +274,43 @@ describe('createIamPasswordAuthenticator', () => {
     } finally {
       await hung.close();
     }
+  });
+
+  it('starts no login when the budget is spent', async () => {
+    const h = await harness();
+    const auth = h.auth();
+    const error = await failure(
+      auth.headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 0 }),
+    );
+    expect(error).toBeInstanceOf(IamDeadlineError);
+    expect(error).toMatchObject({ attempts: 0 });
+    expect(h.server.requests).toHaveLength(0);
+  });
+
+  it('waits for no retry that would end past the budget', async () => {
+    const h = await harness();
+    h.faults.push(503, 503, 503);
+    const auth = h.auth();
+    // The clock stands still: 250 ms of backoff fit 300 ms, the next 500 ms do not.
+    const error = await failure(
+      auth.headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 300 }),
+    );
+    expect(error).toBeInstanceOf(IamDeadlineError);
+    expect(error).toMatchObject({ attempts: 2 });
+    expect(error.message).toContain('the next cycle logs in again');
+    expect(h.sleeps).toEqual([250]);
+    expect(h.server.requests).toHaveLength(2);
+    expect(allText(error)).not.toContain(PASSWORD);
+  });
+
+  it('logs in as before when the budget leaves room', async () => {
+    const h = await harness();
+    h.faults.push(503);
+    const headers = await h
+      .auth()
+      .headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 60_000 });
+    expect(h.iam.isValidToken(headers['X-Auth-Token'] ?? '')).toBe(true);
+    expect(h.sleeps).toEqual([250]);
   });
 
   it('does not retry other refusals and quotes IAM without the password', async () => {

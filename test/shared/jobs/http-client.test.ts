@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIamHandler } from '../../../local/simulator/iam';
 import type { Authenticator } from '../../../shared/auth/authenticator';
+import { IamDeadlineError } from '../../../shared/auth/errors';
 import { createIamPasswordAuthenticator } from '../../../shared/auth/iam-password';
 import { createTokenAuthenticator } from '../../../shared/auth/token';
 import {
@@ -612,6 +613,50 @@ describe('listJobs with a time budget', () => {
       /stopped at the invocation's deadline \(1 attempt; last attempt: timeout after 200 ms\)/,
     );
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('gives the authenticator what is left of the budget on every attempt', async () => {
+    let clockMs = 0;
+    const server = await serve(
+      (_request, response) => {
+        clockMs += 700;
+        sendJson(response, 503, {});
+      },
+      json(200, PAGE),
+    );
+    const budgets: (number | undefined)[] = [];
+    const auth: Authenticator = {
+      kind: 'test',
+      headersFor: async (request) => {
+        budgets.push(request.budgetMs);
+        return { 'X-Auth-Token': TOKEN };
+      },
+    };
+    const { client } = clientFor(server, { auth, now: () => clockMs });
+    await client.listJobs({}, { budgetMs: 5_000 });
+    expect(budgets).toEqual([5_000, 4_300]);
+    await client.listJobs({});
+    expect(budgets.at(-1)).toBeUndefined();
+  });
+
+  it('holds an IAM login that hangs to the budget, not to its own 10 s timeout', async () => {
+    const hungIam = await startHttpServer(hang);
+    servers.push(hungIam);
+    const server = await serve(json(200, PAGE));
+    const auth = createIamPasswordAuthenticator({
+      username: 'watcher',
+      password: 'pw',
+      domainName: 'acme',
+      projectId: PROJECT,
+      region: 'ap-southeast-1',
+      iamEndpoint: hungIam.url,
+    });
+    const { client } = clientFor(server, { auth });
+    const error = await failure(client.listJobs({}, { budgetMs: 300 }));
+    expect(error).toBeInstanceOf(IamDeadlineError);
+    expect(error.message).toMatch(/issued no token within the time the invocation had left \(1 attempt\)/);
+    expect(hungIam.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('sends nothing when the budget is already spent', async () => {
