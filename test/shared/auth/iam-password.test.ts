@@ -78,12 +78,16 @@ async function harness(tokenTtlSeconds = 24 * 3600): Promise<Harness> {
   };
 }
 
-async function tokenOf(auth: ReturnType<typeof createIamPasswordAuthenticator>): Promise<string> {
+async function tokenOf(
+  auth: ReturnType<typeof createIamPasswordAuthenticator>,
+  budgetMs?: number,
+): Promise<string> {
   const headers = await auth.headersFor({
     method: 'GET',
     url: new URL('https://x/v3/p/jobs'),
     headers: {},
     body: '',
+    ...(budgetMs === undefined ? {} : { budgetMs }),
   });
   expect(Object.keys(headers)).toEqual(['X-Auth-Token']);
   return headers['X-Auth-Token'] ?? '';
@@ -278,10 +282,7 @@ describe('createIamPasswordAuthenticator', () => {
 
   it('starts no login when the budget is spent', async () => {
     const h = await harness();
-    const auth = h.auth();
-    const error = await failure(
-      auth.headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 0 }),
-    );
+    const error = await failure(tokenOf(h.auth(), 0));
     expect(error).toBeInstanceOf(IamDeadlineError);
     expect(error).toMatchObject({ attempts: 0 });
     expect(h.server.requests).toHaveLength(0);
@@ -290,11 +291,8 @@ describe('createIamPasswordAuthenticator', () => {
   it('waits for no retry that would end past the budget', async () => {
     const h = await harness();
     h.faults.push(503, 503, 503);
-    const auth = h.auth();
     // The clock stands still: 250 ms of backoff fit 300 ms, the next 500 ms do not.
-    const error = await failure(
-      auth.headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 300 }),
-    );
+    const error = await failure(tokenOf(h.auth(), 300));
     expect(error).toBeInstanceOf(IamDeadlineError);
     expect(error).toMatchObject({ attempts: 2 });
     expect(error.message).toContain('the next cycle logs in again');
@@ -306,10 +304,7 @@ describe('createIamPasswordAuthenticator', () => {
   it('logs in as before when the budget leaves room', async () => {
     const h = await harness();
     h.faults.push(503);
-    const headers = await h
-      .auth()
-      .headersFor({ method: 'GET', url: new URL('https://x/'), headers: {}, body: '', budgetMs: 60_000 });
-    expect(h.iam.isValidToken(headers['X-Auth-Token'] ?? '')).toBe(true);
+    expect(h.iam.isValidToken(await tokenOf(h.auth(), 60_000))).toBe(true);
     expect(h.sleeps).toEqual([250]);
   });
 
