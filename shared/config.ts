@@ -94,10 +94,10 @@ export interface CycleOptions extends DiffOptions {
   readonly leaseSeconds: number;
   /** Jobs API page size. */
   readonly pageSize: 10 | 20 | 50;
-  /** Seconds between full 30-day resyncs; default {@link DEFAULT_FULL_RESYNC_SECONDS}. */
-  readonly fullResyncSeconds?: number;
-  /** Seconds incremental cycles look back before the watermark; default {@link DEFAULT_OVERLAP_SECONDS}. */
-  readonly overlapSeconds?: number;
+  /** Most seconds a full pass over the 30-day window takes (it is read in slices, poll by poll). */
+  readonly fullResyncSeconds: number;
+  /** Seconds the new-jobs scan looks back before the watermark. */
+  readonly overlapSeconds: number;
 }
 
 /** The watcher's settings, shared by the Lambda and the CLI. */

@@ -1,5 +1,5 @@
 import type { Job } from './job';
-import { JobStatus } from './job';
+import { isTerminalStatus, JobStatus } from './job';
 import type { DiffOptions, JobChange, JobState, Transition } from './transition';
 import { changeKey, TransitionType } from './transition';
 
@@ -12,14 +12,12 @@ export interface DiffInput {
   readonly options: DiffOptions;
   /** The cycle's clock (epoch ms), used for `stalled`. */
   readonly nowMs: number;
-  /** True while the target's baseline is not done: unknown jobs are recorded silently unless `announceBaseline`. */
-  readonly baseline: boolean;
   /**
-   * A baseline resumed after a cut one: jobs that started after this instant (epoch ms) were not
-   * there when the baseline began, so they are announced like on any other cycle. Absent: every
-   * unknown job of a baseline is silent.
+   * The target's baseline (epoch ms, the API's times): a job the watcher never recorded that started
+   * before it is the baseline's (recorded silently while open, left alone once finished), unless
+   * `announceBaseline`; one that started at or after it is announced.
    */
-  readonly baselineStartsBeforeMs?: number;
+  readonly baselineAt: number;
 }
 
 /**
@@ -45,14 +43,11 @@ export function diffJobs(input: DiffInput): JobChange[] {
   return changes.sort(compareChanges);
 }
 
-function diffNewJob(job: Job, input: DiffInput): JobChange {
+function diffNewJob(job: Job, input: DiffInput): JobChange | null {
   const { options } = input;
   const progressStep = progressStepOf(job, options.progressStepPercent);
-  const silent =
-    input.baseline &&
-    !options.announceBaseline &&
-    (input.baselineStartsBeforeMs === undefined || startMsForOrder(job) <= input.baselineStartsBeforeMs);
-  if (silent) {
+  if (!options.announceBaseline && startMsForOrder(job) < input.baselineAt) {
+    if (isTerminalStatus(job.status)) return null;
     return {
       jobId: job.id,
       next: { job, progressStep, stalledReported: false, occurrences: {} },

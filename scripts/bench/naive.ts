@@ -65,7 +65,7 @@ export async function naiveCycle(deps: NaiveDeps, target: Target, baseline: bool
       fetched: [job],
       options: deps.options,
       nowMs,
-      baseline,
+      baselineAt: baseline ? Number.POSITIVE_INFINITY : 0,
     });
     for (const transition of change?.transitions ?? []) {
       const event = buildEvent(target, transition, new Date(nowMs));

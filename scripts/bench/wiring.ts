@@ -14,6 +14,8 @@ export const BENCH_OPTIONS: CycleOptions = {
   announceBaseline: false,
   leaseSeconds: 120,
   pageSize: 50,
+  fullResyncSeconds: 3600,
+  overlapSeconds: 600,
 };
 
 /** The targets of a cell on the backend's simulator. */

@@ -1,121 +1,266 @@
 import { mapLimit } from '../concurrency';
-import { isRunning, type Job } from '../job';
-import type { JobsApi, JobsCallOptions, SkippedRecord } from '../jobs/jobs-client';
-import type { Cursor, StoredJob, TaskStore } from '../store/task-store';
+import { isRunning, isTerminalStatus, type Job, JobStatus } from '../job';
+import type { JobsApi, SkippedRecord } from '../jobs/jobs-client';
+import type { Cursor, JobDigest, StoredJob, TaskStore } from '../store/task-store';
 import type { Target } from '../target';
-import { mattersIncrementally, planIncremental } from './digest';
+import type { TimeBudget } from './budget';
+import { startMsOf } from './digest';
+import type { Plan } from './plan';
 
-/** Jobs API lookups by id, and job item reads, in flight at once. */
-const READ_CONCURRENCY = 4;
+/** Jobs API look-ups by id in flight at once. */
+const LOOKUP_CONCURRENCY = 4;
+/** Most look-ups by id one poll sends; the rest wait for the next poll. */
+export const MAX_LOOKUPS_PER_POLL = 25;
+/** Most pages one slice scan reads, however fast the API answers. */
+export const MAX_PAGES_PER_SLICE = 100;
+/** A job this close to the window's start that a look-up does not find has left the window. */
+const LEAVING_WINDOW_MS = 3600 * 1000;
 
-/** How much of the window a cycle fetched. */
+/** How much of the window a poll read. */
 export const ScanKind = {
-  /** Only where news can be: from the watermark minus the overlap, plus running jobs. */
+  /** New jobs, open jobs: the incremental work. */
   Incremental: 'incremental',
-  /** The whole 30-day window with every stored job: the first cycle and every `fullResyncSeconds`. */
+  /** The incremental work and a slice of the full resync. */
   Full: 'full',
 } as const;
 export type ScanKind = (typeof ScanKind)[keyof typeof ScanKind];
 
-/** What a cycle fetched from the API and read from the store before it diffs. */
+/** A part of the window read whole: every job that started in `[fromMs, untilMs]`. */
+export interface Slice {
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
+
+/** What a poll fetched from the API and read from the store, before it diffs. */
 export interface Fetched {
   readonly scanKind: ScanKind;
-  /** The jobs the API listed that matter to this cycle. */
-  readonly jobs: readonly Job[];
+  /** Every job listed, by id (a later scan's copy wins). */
+  readonly jobs: ReadonlyMap<string, Job>;
+  /** Where each listed job came from: the new-jobs scan lists jobs the store need not be read for. */
+  readonly fromNewJobsScan: ReadonlySet<string>;
+  /** Job items read: the pending set's, and listed jobs the digest does not know. */
+  readonly stored: ReadonlyMap<string, StoredJob>;
   /** Records the API sent that do not fit the document: left out, named, counted. */
   readonly skipped: readonly SkippedRecord[];
   readonly pages: number;
   readonly requests: number;
-  /**
-   * Job items read this cycle: every stored job on a full resync; otherwise the jobs the digest
-   * marks pending and the jobs of an expired lease's intent (a cycle that died may have left them
-   * changed, with events pending).
-   */
-  readonly read: ReadonlyMap<string, StoredJob>;
-  /** Incremental only: running jobs of the digest that the API no longer lists (left the window). */
-  readonly vanished: ReadonlySet<string>;
+  /** The new-jobs scan's slice, and the newest start it listed; null when it failed. */
+  readonly newJobs: (Slice & { readonly newestStartMs: number | null }) | null;
+  /** The running scan's slice; null when none ran or it failed. */
+  readonly running: Slice | null;
+  /** The resync slice read; null when none was due or it did not fit. */
+  readonly resync: Slice | null;
+  /** Digest jobs that left the API's window: forgotten. */
+  readonly gone: ReadonlySet<string>;
+  /** One line per scan that failed (the poll goes on with the others). */
+  readonly errors: readonly string[];
+  /** The new-jobs scan's error, when it failed: nothing else can be trusted to be new. */
+  readonly newJobsError?: unknown;
 }
 
-/** The store and API a fetch uses, and how long it may take. */
+/** The adapters, the plan and the time a fetch works with. */
 export interface FetchDeps {
   readonly store: TaskStore;
   readonly api: JobsApi;
+  readonly target: Target;
   readonly pageSize: 10 | 20 | 50;
-  /** What is left of the cycle's time, asked before each call (a scan, a look-up). */
-  readonly call: () => JobsCallOptions;
+  /** Fetching stops by this budget's end, leaving the poll time to record and publish. */
+  readonly budget: TimeBudget;
 }
 
-/** Every stored job, then the whole window. */
-export async function fetchFull(
-  deps: FetchDeps,
-  target: Target,
-  window: { readonly startMs: number; readonly endMs: number },
-): Promise<Fetched> {
-  const read = await deps.store.loadJobs(target);
-  const scan = await deps.api.scanJobs(
-    { start: new Date(window.startMs), end: new Date(window.endMs), pageSize: deps.pageSize },
-    deps.call(),
-  );
+/**
+ * Reads what can have news, each step bounded by the budget: the new jobs, the open jobs (the
+ * running scan, then look-ups by id), the pending set's items and the items of listed jobs the
+ * digest does not know, then a slice of the full resync with the time left. A step that fails or
+ * does not fit is left for the next poll; the others go on.
+ */
+export async function fetchPoll(deps: FetchDeps, cursor: Cursor | null, plan: Plan): Promise<Fetched> {
+  const reader = new Reader(deps);
+  const digest = cursor?.jobs ?? new Map<string, JobDigest>();
+  const newJobs = await reader.slice('new jobs', { fromMs: plan.newJobsFromMs, untilMs: plan.nowMs });
+  const fromNewJobsScan = new Set(reader.jobs.keys());
+  const running =
+    plan.runningFromMs === null
+      ? null
+      : await reader.slice('running', { fromMs: plan.runningFromMs, untilMs: plan.nowMs }, JobStatus.Running);
+  const gone = await reader.lookUp(lookupsOf(digest, plan, reader, running), plan.windowStartMs);
+  const resync =
+    plan.resync === null || deps.budget.expired() ? null : await reader.slice('resync', plan.resync);
+  const unknown = [...reader.jobs.values()]
+    .filter((job) => !digest.has(job.id) && !fromNewJobsScan.has(job.id) && mayBeStored(job, plan))
+    .map((job) => job.id);
+  const stored = await reader.readItems([...(cursor?.pending ?? []).map((entry) => entry.jobId), ...unknown]);
   return {
-    scanKind: ScanKind.Full,
-    jobs: scan.jobs,
-    skipped: scan.skipped,
-    pages: scan.pages,
-    requests: scan.requests,
-    read,
-    vanished: new Set(),
+    scanKind: resync ? ScanKind.Full : ScanKind.Incremental,
+    jobs: reader.jobs,
+    fromNewJobsScan,
+    stored,
+    skipped: reader.skipped,
+    pages: reader.pages,
+    requests: reader.requests,
+    newJobs: newJobs && { ...newJobs, newestStartMs: newestStart(reader.jobs, fromNewJobsScan) },
+    running,
+    resync,
+    gone,
+    errors: reader.errors,
+    ...(newJobs === null ? { newJobsError: reader.firstError } : {}),
   };
 }
 
 /**
- * Fetches where news can be (see `planIncremental`): one window scan from the watermark minus the
- * overlap, and running jobs older than that by id. Then reads the job items whose events may be
- * pending: those the digest marks, and an expired lease's intent.
+ * Whether a listed job the digest does not know may have an item that tells something: an open job,
+ * or one that started since the baseline. A finished job from before the baseline that the digest
+ * does not know is the baseline's, or was recorded finished long ago: its item is not read.
  */
-export async function fetchIncremental(
-  deps: FetchDeps,
-  target: Target,
-  cursor: Cursor,
-  window: { readonly startMs: number; readonly endMs: number; readonly overlapMs: number },
-): Promise<Fetched> {
-  const digest = cursor.jobs;
-  const plan = planIncremental(cursor, window.startMs, window.endMs, window.overlapMs);
-  const scan = await deps.api.scanJobs(
-    { start: new Date(plan.scanStartMs), end: new Date(window.endMs), pageSize: deps.pageSize },
-    deps.call(),
-  );
-  const byId = new Map(scan.jobs.map((job) => [job.id, job]));
-  const skipped = [...scan.skipped];
-  const lookups = plan.lookupIds.filter((id) => !byId.has(id));
-  const looked = await mapLimit(lookups, READ_CONCURRENCY, (id) =>
-    deps.api.listJobs(
-      { id, start_time: new Date(window.startMs), end_time: new Date(window.endMs), limit: 10 },
-      deps.call(),
-    ),
-  );
-  for (const page of looked) {
-    for (const job of page.jobs) if (!byId.has(job.id)) byId.set(job.id, job);
-    skipped.push(...page.skipped);
+function mayBeStored(job: Job, plan: Plan): boolean {
+  if (plan.baselineAt === null) return false;
+  return !isTerminalStatus(job.status) || plan.announceBaseline || startMsOf(job) >= plan.baselineAt;
+}
+
+/**
+ * The look-ups by id, at most {@link MAX_LOOKUPS_PER_POLL}: first the running jobs of the digest
+ * that a complete running-scan slice no longer lists (they stopped running), then the open jobs in
+ * other statuses that are due.
+ */
+function lookupsOf(
+  digest: ReadonlyMap<string, JobDigest>,
+  plan: Plan,
+  reader: Reader,
+  running: Slice | null,
+) {
+  const stopped = running
+    ? [...digest]
+        .filter(
+          ([id, entry]) => isRunning(entry.status) && !reader.jobs.has(id) && !reader.skippedIds.has(id),
+        )
+        .filter(([, entry]) => entry.startMs >= running.fromMs && entry.startMs <= running.untilMs)
+        .map(([id]) => id)
+    : [];
+  const due = plan.dueLookups.filter((id) => !reader.jobs.has(id));
+  return [...new Set([...stopped, ...due])]
+    .slice(0, MAX_LOOKUPS_PER_POLL)
+    .map((id) => ({ id, startMs: digest.get(id)?.startMs ?? 0 }));
+}
+
+/** The API and store reads of one poll, with their tallies. */
+class Reader {
+  readonly jobs = new Map<string, Job>();
+  readonly skipped: SkippedRecord[] = [];
+  readonly skippedIds = new Set<string>();
+  readonly errors: string[] = [];
+  firstError: unknown;
+  pages = 0;
+  requests = 0;
+
+  constructor(private readonly deps: FetchDeps) {}
+
+  /**
+   * Reads every job of `wanted` that started in a slice of it, from its start: the whole of it
+   * when it fits the time left, else a shorter slice whose pages do fit (at the pace of a first
+   * page). Null when even that failed; the error is kept.
+   */
+  async slice(name: string, wanted: Slice, status?: string): Promise<Slice | null> {
+    const { api, budget, pageSize } = this.deps;
+    let untilMs = wanted.untilMs;
+    try {
+      for (;;) {
+        if (budget.expired()) throw new Error('no time left before the deadline');
+        const window = { start: new Date(wanted.fromMs), end: new Date(untilMs), pageSize };
+        const startedMs = budget.now();
+        const first = await api.listJobs(
+          {
+            start_time: window.start,
+            end_time: window.end,
+            ...(status ? { status } : {}),
+            offset: 0,
+            limit: pageSize,
+          },
+          budget.call(),
+        );
+        this.pages += 1;
+        this.requests += first.requests ?? 1;
+        const pages = Math.ceil(first.total_count / pageSize);
+        if (pages <= 1) {
+          this.take(first.jobs, first.skipped);
+          return { fromMs: wanted.fromMs, untilMs };
+        }
+        const pageMs = Math.max(1, budget.now() - startedMs);
+        const fit = Math.min(MAX_PAGES_PER_SLICE, Math.floor(budget.left() / pageMs) - 1);
+        if (pages <= fit) {
+          const scan = await api.scanJobs({ ...window, ...(status ? { status } : {}) }, budget.call());
+          this.pages += scan.pages;
+          this.requests += scan.requests;
+          this.take(scan.jobs, scan.skipped);
+          return { fromMs: wanted.fromMs, untilMs };
+        }
+        // Too many pages for the time left: a shorter slice, in proportion (whole seconds, at least one).
+        const spanMs = untilMs - wanted.fromMs;
+        const shorterMs = Math.floor((spanMs * Math.max(fit, 1)) / pages / 2 / 1000) * 1000;
+        if (fit < 1 || shorterMs < 1000) throw new Error(`${pages} pages do not fit the time left`);
+        untilMs = wanted.fromMs + shorterMs;
+      }
+    } catch (error) {
+      this.errors.push(`${name} scan: ${describe(error)}`);
+      this.firstError ??= error;
+      return null;
+    }
   }
-  const skippedIds = new Set(skipped.map((record) => record.jobId));
-  const vanished = new Set(
-    [...digest]
-      .filter(([id, entry]) => isRunning(entry.status) && !byId.has(id) && !skippedIds.has(id))
-      .map(([id]) => id),
-  );
-  const toRead = new Set([...digest].filter(([, entry]) => entry.pending).map(([id]) => id));
-  for (const id of cursor.lease?.intent ?? []) toRead.add(id);
-  const ids = [...toRead];
-  const items = await mapLimit(ids, READ_CONCURRENCY, (id) => deps.store.getJob(target, id));
-  const read = new Map<string, StoredJob>();
-  for (const item of items) if (item) read.set(item.job.id, item);
-  return {
-    scanKind: ScanKind.Incremental,
-    jobs: [...byId.values()].filter((job) => mattersIncrementally(job, digest, plan.zoneStartMs)),
-    skipped,
-    pages: scan.pages + looked.length,
-    requests: scan.requests + looked.length,
-    read,
-    vanished,
-  };
+
+  /** Looks the jobs up by id; returns those the API no longer has in its window (gone). */
+  async lookUp(
+    lookups: readonly { id: string; startMs: number }[],
+    windowStartMs: number,
+  ): Promise<Set<string>> {
+    const { api, budget } = this.deps;
+    const gone = new Set<string>();
+    await mapLimit(lookups, LOOKUP_CONCURRENCY, async ({ id, startMs }) => {
+      if (budget.expired()) return;
+      try {
+        const page = await api.listJobs(
+          { id, start_time: new Date(windowStartMs), end_time: new Date(budget.now()), limit: 10 },
+          budget.call(),
+        );
+        this.pages += 1;
+        this.requests += page.requests ?? 1;
+        const found = page.jobs.find((job) => job.id === id);
+        if (found) this.take([found], []);
+        else if (page.skipped.some((record) => record.jobId === id)) this.take([], page.skipped);
+        // Not found: gone only once it is at the window's edge; else a passing blank, asked again next poll.
+        else if (startMs < windowStartMs + LEAVING_WINDOW_MS) gone.add(id);
+      } catch (error) {
+        this.errors.push(`look-up of job ${id}: ${describe(error)}`);
+      }
+    });
+    return gone;
+  }
+
+  /** The stored items of these jobs (one batched, strongly consistent read). */
+  async readItems(jobIds: readonly string[]): Promise<Map<string, StoredJob>> {
+    const ids = [...new Set(jobIds)];
+    return ids.length === 0 ? new Map() : this.deps.store.getJobs(this.deps.target, ids);
+  }
+
+  private take(jobs: readonly Job[], skipped: readonly SkippedRecord[]): void {
+    for (const job of jobs) this.jobs.set(job.id, job);
+    for (const record of skipped) {
+      if (record.jobId !== null && this.skippedIds.has(record.jobId)) continue;
+      if (record.jobId !== null) this.skippedIds.add(record.jobId);
+      this.skipped.push(record);
+    }
+  }
+}
+
+function newestStart(jobs: ReadonlyMap<string, Job>, ids: ReadonlySet<string>): number | null {
+  let newest: number | null = null;
+  for (const id of ids) {
+    const job = jobs.get(id);
+    if (job === undefined) continue;
+    const startMs = startMsOf(job);
+    if (newest === null || startMs > newest) newest = startMs;
+  }
+  return newest;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,111 +1,80 @@
 import { buildEvent } from '../build-event';
 import { mapLimit } from '../concurrency';
-import { diffJobs } from '../diff';
 import { DEADLINE_REASON, describeError, type Publisher } from '../publish/publisher';
 import type { StoredJob, TaskStore } from '../store/task-store';
 import type { Target } from '../target';
-import type { DiffOptions, JobChange, TransitionType } from '../transition';
-import { expectedVersionOf, type VersionedState } from './digest';
+import type { JobChange, TransitionType } from '../transition';
+import type { TimeBudget } from './budget';
+import type { VersionedState } from './digest';
 
-/** Times a job is re-read and diffed again when its version had moved on. */
-const RECORD_ATTEMPTS = 3;
 /** Store writes in flight at once (each is one conditional write). */
 const WRITE_CONCURRENCY = 8;
 
-/** What recording needs from the cycle. */
+/** What recording needs from the poll. */
 export interface RecordDeps {
   readonly store: TaskStore;
-  readonly options: DiffOptions;
-  readonly now: () => number;
-  /** Whether the target's baseline is still being recorded (re-diffs must keep it silent). */
-  readonly baseline: boolean;
-  /** No write starts at or after this instant (epoch ms): the lease, or the deadline, ends. */
-  readonly workUntilMs: number;
+  readonly target: Target;
+  /** The claim owner: every job write carries it. */
+  readonly writer: string;
+  /** No write starts once it has expired. */
+  readonly budget: TimeBudget;
 }
 
 /** What the record step did. */
 export interface Records {
   /** Jobs written, as they now stand (with the events left pending on them). */
   readonly written: ReadonlyMap<string, StoredJob>;
-  /** Jobs whose version had moved on and that needed no write once re-read, as read. */
-  readonly reread: ReadonlyMap<string, StoredJob>;
-  /** Jobs whose write failed, with the reason: retried by the next cycle. */
+  /** Jobs whose write was refused (their version had moved on), as they stand; null: no item. */
+  readonly refused: ReadonlyMap<string, StoredJob | null>;
+  /** Jobs whose write failed, with the reason. */
   readonly failed: ReadonlyMap<string, string>;
-  /** Changes left unwritten because the work time ran out. */
-  readonly unrecorded: number;
+  /** Changes not written: refused, failed, or no time left. The next poll fetches them afresh. */
+  readonly unwritten: readonly JobChange[];
   readonly transitions: Partial<Record<TransitionType, number>>;
 }
 
 /**
- * Writes each change, its events appended to the job's outbox, conditional on the version the
- * cycle diffed against. A job whose version moved on (a digest that had not caught up) is re-read
- * and diffed again. A write that fails is reported for that job alone; the others go on.
+ * Writes each change, its events appended to the job's outbox, conditional on the version the poll
+ * diffed against. A refused write is not retried against newer state: the item that refused it
+ * refreshes the digest, and the next poll diffs a fresh fetch. A write that fails is reported for
+ * that job alone; the others go on.
  */
 export async function recordChanges(
   deps: RecordDeps,
-  target: Target,
   changes: readonly JobChange[],
   previous: ReadonlyMap<string, VersionedState>,
 ): Promise<Records> {
   const written = new Map<string, StoredJob>();
-  const reread = new Map<string, StoredJob>();
+  const refused = new Map<string, StoredJob | null>();
   const failed = new Map<string, string>();
+  const unwritten: JobChange[] = [];
   const transitions: Partial<Record<TransitionType, number>> = {};
-  let unrecorded = 0;
   await mapLimit(changes, WRITE_CONCURRENCY, async (change) => {
-    if (deps.now() >= deps.workUntilMs) {
-      unrecorded += 1;
+    if (deps.budget.expired()) {
+      unwritten.push(change);
       return;
     }
+    const detectedAt = new Date(deps.budget.now());
     try {
-      const result = await recordOne(deps, target, change, expectedVersionOf(previous.get(change.jobId)));
-      if (result.written) written.set(change.jobId, result.written);
-      else if (result.reread) reread.set(change.jobId, result.reread);
-      else if (result.unrecorded) unrecorded += 1;
-      for (const type of result.types) transitions[type] = (transitions[type] ?? 0) + 1;
+      const result = await deps.store.recordJob(deps.target, {
+        state: change.next,
+        events: change.transitions.map((transition) => buildEvent(deps.target, transition, detectedAt)),
+        expectedVersion: previous.get(change.jobId)?.version ?? null,
+        writer: deps.writer,
+      });
+      if (result.written === undefined) {
+        refused.set(change.jobId, result.refused);
+        unwritten.push(change);
+        return;
+      }
+      written.set(change.jobId, result.written);
+      for (const { type } of change.transitions) transitions[type] = (transitions[type] ?? 0) + 1;
     } catch (error) {
       failed.set(change.jobId, describeError(error));
+      unwritten.push(change);
     }
   });
-  return { written, reread, failed, unrecorded, transitions };
-}
-
-async function recordOne(
-  deps: RecordDeps,
-  target: Target,
-  first: JobChange,
-  firstVersion: number | null,
-): Promise<{ written?: StoredJob; reread?: StoredJob; unrecorded?: true; types: TransitionType[] }> {
-  let change = first;
-  let expectedVersion = firstVersion;
-  for (let attempt = 1; ; attempt++) {
-    const detectedAt = new Date(deps.now());
-    const events = change.transitions.map((transition) => buildEvent(target, transition, detectedAt));
-    const written = await deps.store.recordJob(target, { state: change.next, events, expectedVersion });
-    if (written) return { written, types: change.transitions.map((transition) => transition.type) };
-    if (attempt >= RECORD_ATTEMPTS) {
-      throw new RecordConflictError(`job ${first.jobId} kept changing under another writer`);
-    }
-    // Past the work time another cycle may hold the target, and the newer version may be its record:
-    // this cycle's fetched copy may be older than it, so it must not be diffed against it.
-    if (deps.now() >= deps.workUntilMs) return { types: [], unrecorded: true };
-    const current = await deps.store.getJob(target, change.jobId);
-    expectedVersion = current?.version ?? null;
-    const retried = diffJobs({
-      previous: new Map(current ? [[change.jobId, current]] : []),
-      fetched: [change.next.job],
-      options: deps.options,
-      nowMs: deps.now(),
-      baseline: deps.baseline,
-    })[0];
-    if (retried === undefined) return { ...(current ? { reread: current } : {}), types: [] };
-    change = retried;
-  }
-}
-
-/** The version of a job kept moving on under this cycle's writes; nothing was recorded for it. */
-export class RecordConflictError extends Error {
-  override readonly name = 'RecordConflictError';
+  return { written, refused, failed, unwritten, transitions };
 }
 
 /** What the publish step did. */

@@ -47,7 +47,7 @@ export type StartAction = (typeof StartAction)[keyof typeof StartAction];
 /** What the chain needs to know at the start of a poll. */
 export interface StartInput {
   readonly trigger: PollTrigger;
-  readonly cursor: Pick<Cursor, 'lease' | 'followUp'> | null;
+  readonly cursor: Pick<Cursor, 'claim' | 'followUp'> | null;
   readonly nowMs: number;
   readonly fastPollSeconds: number;
 }
@@ -65,7 +65,7 @@ export function startAction(input: StartInput): StartAction {
     if (recorded?.chain !== trigger.chain) return StartAction.Stale;
     if (fastPollSeconds <= 0) return StartAction.Off;
   }
-  if (cursor?.lease && cursor.lease.untilMs > nowMs) return StartAction.Held;
+  if (cursor?.claim && cursor.claim.untilMs > nowMs) return StartAction.Held;
   if (trigger.kind === 'tick' && fastPollSeconds > 0 && recorded !== null && isOnItsWay(recorded, input)) {
     return StartAction.Defer;
   }

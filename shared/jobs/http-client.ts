@@ -345,7 +345,10 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
   }
 
   return {
-    listJobs: async (query, options) => (await fetchPage(query, options)).page,
+    listJobs: async (query, options) => {
+      const { page, requests } = await fetchPage(query, options);
+      return { ...page, requests };
+    },
     // The budget is the whole scan's: each page gets what is left of it.
     scanJobs: (window, options) => {
       const endMs = options?.budgetMs === undefined ? undefined : now() + options.budgetMs;

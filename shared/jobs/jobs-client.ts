@@ -28,6 +28,8 @@ export interface JobsPage {
   readonly total_count: number;
   /** Records of the page left out because they do not fit the document. */
   readonly skipped: readonly SkippedRecord[];
+  /** HTTP requests the page took, retries included (absent: one). */
+  readonly requests?: number;
 }
 
 /** Every job of a window, scanned through all pages, each job once. */

@@ -10,9 +10,16 @@ export type FetchJobsPage = (
 /** Page size of a scan when the window does not say. */
 export const DEFAULT_SCAN_PAGE_SIZE = 50;
 
-/** Most pages one pass may read: generous, but finite even if the API keeps moving or lies. */
-export function maxPagesPerPass(totalCount: number, pageSize: number): number {
-  return Math.ceil(totalCount / pageSize) * 3 + 10;
+/** Most pages any scan reads, whatever `total_count` says: 20,000 jobs at 50 a page. */
+export const MAX_SCAN_PAGES = 400;
+
+/**
+ * Most pages one pass may read, fixed by the first page's `total_count`: room for the list to move
+ * while we page, and never more than {@link MAX_SCAN_PAGES}, so a total that grows or lies cannot
+ * make a scan endless.
+ */
+export function maxPagesPerPass(firstTotalCount: number, pageSize: number): number {
+  return Math.min(Math.ceil(firstTotalCount / pageSize) * 2 + 5, MAX_SCAN_PAGES);
 }
 
 /**
@@ -48,6 +55,7 @@ export async function scanAllPages(
     let previousTotal: number | undefined;
     let latestTotal = 0;
     let pagesThisPass = 0;
+    let limit = MAX_SCAN_PAGES;
     // Records without a usable id cannot be told apart across pages: count the last pass's.
     anonymous = [];
     for (;;) {
@@ -70,6 +78,7 @@ export async function scanAllPages(
       }
 
       latestTotal = page.total_count;
+      if (pagesThisPass === 1) limit = maxPagesPerPass(latestTotal, pageSize);
       const delta = previousTotal === undefined ? 0 : latestTotal - previousTotal;
       previousTotal = latestTotal;
       if (delta < 0) {
@@ -81,7 +90,6 @@ export async function scanAllPages(
         offset += read;
       }
       if (offset >= latestTotal) break;
-      const limit = maxPagesPerPass(latestTotal, pageSize);
       if (pagesThisPass >= limit) throw incomplete(latestTotal, `stopped a pass at ${limit} pages`);
     }
     return latestTotal;

@@ -1,5 +1,7 @@
 import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -14,14 +16,14 @@ import { StoreTableNotFoundError, StoreThrottledError } from './errors';
 import type { EventHistory, ListEventsOptions } from './event-history';
 import {
   type CursorItem,
+  claimAttribute,
   cursorAttributes,
   encodeHistory,
   encodePending,
-  followUpAttribute,
   type HistoryTuple,
   historyEvents,
   type JobItem,
-  leaseAttribute,
+  pendingEntry,
   sortEvents,
   toCursor,
   toStoredJob,
@@ -34,7 +36,18 @@ import {
   STATE_TTL_SECONDS,
   TableKeys,
 } from './table';
-import type { Cursor, CursorState, FollowUp, JobRecord, Lease, StoredJob, TaskStore } from './task-store';
+import type {
+  Claim,
+  Cursor,
+  CursorState,
+  CursorWrite,
+  FollowUp,
+  JobRecord,
+  PendingJob,
+  RecordResult,
+  StoredJob,
+  TaskStore,
+} from './task-store';
 import { addStoreUsage } from './usage';
 
 /** How to reach the table. */
@@ -71,11 +84,16 @@ const THROTTLING_ERRORS = new Set([
  *   keeps the recording order), `updated_at`, `expires_at` (TTL: the job's start plus
  *   {@link STATE_TTL_SECONDS}, whatever its status) and the event history `h_<type>` (the last
  *   recorded event of each transition type, written by the record that appends it).
- * - Cursor item, `sk = CURSOR`: `revision` (the optimistic lock, bumped by every write),
- *   `baseline_done`, `last_cycle_at`, `watermark_ms`, `last_full_resync_ms`, `jobs` (the digest:
- *   job id to `[version, status, progress_step, stalled_reported, start epoch seconds, pending,
- *   occurrences?]`), while a cycle holds it, `lease` (`owner`, `until_ms`, `intent`), and while a
- *   follow-up poll is scheduled, `follow_up` (`chain`, `due_ms`; written by `setFollowUp` alone).
+ * - Cursor item, `sk = CURSOR`: `revision` (the optimistic lock, bumped by every write), `writer`
+ *   (the owner of the last write), `baseline_at`, `baseline_done`, `last_cycle_at`, `watermark_ms`,
+ *   `running_from_ms`, `last_full_resync_ms`, `resync_from_ms`, `resync_until_ms`, `jobs` (the
+ *   digest: job id to `[version, status, progress_step, stalled_reported, start epoch seconds,
+ *   since epoch seconds, occurrences?]`), `pending` (a string set of `<expected version>:<start
+ *   seconds>:<job id>`) and, while a poll holds it, `claim` (`owner`, `until_ms`).
+ *
+ * Every conditional write asks for the item that refused it (`ReturnValuesOnConditionCheckFailure`):
+ * a write the SDK retried after its first attempt landed finds its own `writer` there, and counts
+ * as done; a refused job write hands back the item as it stands.
  *
  * Marking does not bump `version`: a cycle holding version N for its diff must not lose its write
  * because an outbox entry was marked meanwhile.
@@ -107,86 +125,111 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
     return out.Item === undefined ? null : toCursor(out.Item as CursorItem);
   }
 
-  async takeLease(
+  async claim(
     target: Target,
-    lease: Lease,
+    claim: Claim & { readonly pending: readonly PendingJob[]; readonly baselineAt: number },
     expectedRevision: number | null,
     nowMs: number,
   ): Promise<boolean> {
     const revision = revisionCondition(expectedRevision);
-    return this.conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(target, CURSOR_SORT_KEY),
-          UpdateExpression:
-            'SET #lease = :lease, #revision = :next, #baseline = if_not_exists(#baseline, :false)',
-          ConditionExpression: `${revision.expression} AND ${LEASE_FREE}`,
-          ExpressionAttributeNames: {
-            '#lease': 'lease',
-            '#revision': 'revision',
-            '#baseline': 'baseline_done',
-            '#owner': 'owner',
-            '#until': 'until_ms',
-          },
-          ExpressionAttributeValues: {
-            ...revision.values,
-            ':lease': leaseAttribute(lease),
-            ':next': (expectedRevision ?? 0) + 1,
-            ':false': false,
-            ':me': lease.owner,
-            ':now': nowMs,
-          },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+    const next = (expectedRevision ?? 0) + 1;
+    const adds = claim.pending.length > 0;
+    const result = await this.conditional(
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, CURSOR_SORT_KEY),
+            UpdateExpression:
+              'SET #claim = :claim, #revision = :next, #writer = :me, #baselineAt = if_not_exists(#baselineAt, :baselineAt)' +
+              (adds ? ' ADD #pending :pending' : ''),
+            ConditionExpression: `${revision.expression} AND ${CLAIM_FREE}`,
+            ExpressionAttributeNames: {
+              '#claim': 'claim',
+              '#revision': 'revision',
+              '#writer': 'writer',
+              '#baselineAt': 'baseline_at',
+              '#owner': 'owner',
+              '#until': 'until_ms',
+              ...(adds ? { '#pending': 'pending' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ...revision.values,
+              ':claim': claimAttribute(claim),
+              ':next': next,
+              ':me': claim.owner,
+              ':now': nowMs,
+              ':baselineAt': claim.baselineAt,
+              ...(adds ? { ':pending': new Set(claim.pending.map(pendingEntry)) } : {}),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      {
+        key: this.key(target, CURSOR_SORT_KEY),
+        isOwn: (old) => ownWrite(old as CursorItem | undefined, claim.owner, next),
+      },
     );
+    return result.ok;
   }
 
   async saveCursor(
     target: Target,
     state: CursorState,
-    condition: {
-      readonly expectedRevision: number | null;
-      readonly leaseOwner?: string;
-      readonly nowMs: number;
-    },
+    done: readonly PendingJob[],
+    condition: CursorWrite,
   ): Promise<boolean> {
-    const { expectedRevision, leaseOwner } = condition;
+    const { expectedRevision, owner } = condition;
     const revision = revisionCondition(expectedRevision);
-    const names: Record<string, string> = { '#revision': 'revision', '#lease': 'lease', '#owner': 'owner' };
-    const values: Record<string, unknown> = { ...revision.values };
+    const next = (expectedRevision ?? 0) + 1;
+    const names: Record<string, string> = {
+      '#revision': 'revision',
+      '#writer': 'writer',
+      '#claim': 'claim',
+      '#owner': 'owner',
+    };
+    const values: Record<string, unknown> = { ...revision.values, ':next': next, ':me': owner };
     let expression: string;
-    if (leaseOwner === undefined) {
+    if (condition.claimed) {
+      expression = `${revision.expression} AND #claim.#owner = :me`;
+    } else {
       names['#until'] = 'until_ms';
       values[':now'] = condition.nowMs;
-      values[':me'] = '';
-      expression = `${revision.expression} AND ${LEASE_FREE}`;
-    } else {
-      values[':me'] = leaseOwner;
-      expression = `${revision.expression} AND #lease.#owner = :me`;
+      expression = `${revision.expression} AND ${CLAIM_FREE}`;
     }
-    // An update, not a put: the follow-up (setFollowUp's alone) stays as it is.
-    const sets = [`#revision = :next`];
-    values[':next'] = (expectedRevision ?? 0) + 1;
+    const sets = ['#revision = :next', '#writer = :me'];
     Object.entries(cursorAttributes(state)).forEach(([attribute, value], index) => {
       names[`#c${index}`] = attribute;
       values[`:c${index}`] = value;
       sets.push(`#c${index} = :c${index}`);
     });
-    return this.conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(target, CURSOR_SORT_KEY),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE #lease`,
-          ConditionExpression: expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
+    let update = `SET ${sets.join(', ')} REMOVE #claim`;
+    if (done.length > 0) {
+      names['#pending'] = 'pending';
+      values[':done'] = new Set(done.map(pendingEntry));
+      update += ' DELETE #pending :done';
+    }
+    const result = await this.conditional(
+      () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, CURSOR_SORT_KEY),
+            UpdateExpression: update,
+            ConditionExpression: expression,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      {
+        key: this.key(target, CURSOR_SORT_KEY),
+        isOwn: (old) => ownWrite(old as CursorItem | undefined, owner, next),
+      },
     );
+    return result.ok;
   }
 
   /** As the port says; removing a follow-up when none is expected sends nothing and answers true. */
@@ -203,8 +246,8 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
       values[':expected'] = expectedChain;
       condition = '#follow.#chain = :expected';
     }
-    if (next !== null) values[':follow'] = followUpAttribute(next);
-    return this.conditional(() =>
+    if (next !== null) values[':follow'] = { chain: next.chain, due_ms: next.dueMs };
+    const result = await this.conditional(() =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -217,6 +260,7 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
         }),
       ),
     );
+    return result.ok;
   }
 
   async loadJobs(target: Target): Promise<Map<string, StoredJob>> {
@@ -233,7 +277,38 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
     return item === undefined ? null : toStoredJob(target, item);
   }
 
-  async recordJob(target: Target, record: JobRecord): Promise<StoredJob | null> {
+  async getJobs(target: Target, jobIds: readonly string[]): Promise<Map<string, StoredJob>> {
+    const jobs = new Map<string, StoredJob>();
+    const ids = [...new Set(jobIds)];
+    for (let index = 0; index < ids.length; index += BATCH_GET_KEYS) {
+      let keys: Record<string, unknown>[] | undefined = ids
+        .slice(index, index + BATCH_GET_KEYS)
+        .map((id) => this.key(target, jobSortKey(id)));
+      for (let round = 0; keys !== undefined && keys.length > 0; round++) {
+        if (round >= BATCH_GET_ROUNDS) throw new StoreThrottledError(this.tableName, 'unprocessed keys');
+        const request = new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        });
+        const out = await this.call('read', async () => {
+          const answer: BatchGetCommandOutput = await this.doc.send(request);
+          const units = (answer.ConsumedCapacity ?? []).reduce(
+            (sum, used) => sum + (used.CapacityUnits ?? 0),
+            0,
+          );
+          return { ...answer, ConsumedCapacity: { CapacityUnits: units } };
+        });
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const stored = toStoredJob(target, item as JobItem);
+          jobs.set(stored.job.id, stored);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return jobs;
+  }
+
+  async recordJob(target: Target, record: JobRecord): Promise<RecordResult> {
     const events = uniqueById(record.events);
     const version = (record.expectedVersion ?? 0) + 1;
     if (events.length >= SEQ_PER_VERSION) {
@@ -247,6 +322,7 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
     const attributes = {
       job,
       version,
+      writer: record.writer,
       progress_step: record.state.progressStep,
       stalled_reported: record.state.stalledReported,
       occurrences: record.state.occurrences,
@@ -254,24 +330,34 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
       expires_at: expiresAt(job.start_time),
       ...Object.fromEntries(historyOf(target, record)),
     };
+    const isOwn = (old: Record<string, unknown> | undefined) =>
+      old?.writer === record.writer && old?.version === version;
+    const refusal = (old: Record<string, unknown> | undefined): RecordResult => ({
+      refused:
+        old === undefined || old.job === undefined ? null : toStoredJob(target, old as unknown as JobItem),
+    });
     if (record.expectedVersion === null) {
       const item = {
         ...this.key(target, jobSortKey(job.id)),
         ...attributes,
         pending: Object.fromEntries(pending),
       } satisfies JobItem;
-      const written = await this.conditional(() =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': TableKeys.partition },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
+      const result = await this.conditional(
+        () =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': TableKeys.partition },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          ),
+        { key: this.key(target, jobSortKey(job.id)), isOwn },
       );
-      return written ? toStoredJob(target, item) : null;
+      if (result.ok) return { written: toStoredJob(target, (result.old ?? item) as unknown as JobItem) };
+      return refusal(result.old);
     }
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': record.expectedVersion };
@@ -289,23 +375,31 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
       sets.push(`#pending.#e${index} = if_not_exists(#pending.#e${index}, :e${index})`);
     });
     let item: JobItem | undefined;
-    const written = await this.conditional(async () => {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(target, jobSortKey(job.id)),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      item = out.Attributes as JobItem;
-      return out;
-    });
-    return written && item ? toStoredJob(target, item) : null;
+    const result = await this.conditional(
+      async () => {
+        const out = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.key(target, jobSortKey(job.id)),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        item = out.Attributes as JobItem;
+        return out;
+      },
+      { key: this.key(target, jobSortKey(job.id)), isOwn },
+    );
+    if (result.ok) {
+      const stored = item ?? (result.old as JobItem | undefined);
+      if (stored) return { written: toStoredJob(target, stored) };
+    }
+    return refusal(result.old);
   }
 
   /** As the port says; with no ids it sends nothing and answers 0. */
@@ -384,34 +478,50 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
 
   /** One job item, strongly consistent, or undefined. */
   private async getJobItem(target: Target, jobId: string): Promise<JobItem | undefined> {
-    const out = await this.call('read', () =>
-      this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: this.key(target, jobSortKey(jobId)),
-          ConsistentRead: true,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
-    );
-    return out.Item as JobItem | undefined;
+    return (await this.getItem(this.key(target, jobSortKey(jobId)))) as JobItem | undefined;
   }
 
   private key(target: Target, sortKey: string): { pk: string; sk: string } {
     return { pk: partitionKey(target), sk: sortKey };
   }
 
-  /** Sends one conditional write: true when it went through, false when its condition failed. */
+  /**
+   * Sends one conditional write. `ok` when it went through, or when its condition failed on the
+   * item its own earlier attempt wrote (`check.isOwn` of the refusing item: the SDK retried a write
+   * that had landed); `old` is the refusing item. DynamoDB returns it with the failure; a server
+   * that does not (dynalite) is asked for it with one strongly consistent read.
+   */
   private async conditional<Out extends { ConsumedCapacity?: ConsumedCapacity }>(
     send: () => Promise<Out>,
-  ): Promise<boolean> {
+    check?: {
+      readonly key: { pk: string; sk: string };
+      readonly isOwn: (old: Record<string, unknown> | undefined) => boolean;
+    },
+  ): Promise<{ readonly ok: boolean; readonly old?: Record<string, unknown> }> {
     try {
       await this.call('write', send);
-      return true;
+      return { ok: true };
     } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      if (check === undefined) return { ok: false };
+      const old = (error as { Item?: Record<string, unknown> }).Item ?? (await this.getItem(check.key));
+      return { ok: check.isOwn(old), ...(old ? { old } : {}) };
     }
+  }
+
+  /** One item, strongly consistent, or undefined. */
+  private async getItem(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const out = await this.call('read', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    return out.Item;
   }
 
   /** Sends one request: counts it and its capacity, and turns SDK failures into domain errors. */
@@ -439,8 +549,17 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
   }
 }
 
-/** The lease is absent, expired at `:now`, or `:me`'s. */
-const LEASE_FREE = '(attribute_not_exists(#lease) OR #lease.#until <= :now OR #lease.#owner = :me)';
+/** The claim is absent, expired at `:now`, or `:me`'s. */
+const CLAIM_FREE = '(attribute_not_exists(#claim) OR #claim.#until <= :now OR #claim.#owner = :me)';
+
+/** Keys one BatchGetItem takes, and rounds of unprocessed keys it is sent again before giving up. */
+const BATCH_GET_KEYS = 100;
+const BATCH_GET_ROUNDS = 5;
+
+/** Whether a refusing cursor item is this owner's own write at the revision it meant to write. */
+function ownWrite(old: CursorItem | undefined, owner: string, revision: number): boolean {
+  return old?.writer === owner && old.revision === revision;
+}
 
 function revisionCondition(expected: number | null): {
   expression: string;

@@ -4,7 +4,7 @@ import type { Job } from '../job';
 import { EVENT_TYPE_PREFIX, type JobEvent } from '../job-event';
 import { eventSource, type Target } from '../target';
 import { changeKey, type JobState, TransitionType } from '../transition';
-import type { Cursor, CursorState, FollowUp, JobDigest, Lease, StoredJob } from './task-store';
+import type { Claim, Cursor, CursorState, JobDigest, PendingJob, StoredJob } from './task-store';
 
 /**
  * An outbox entry in the compact form the store writes for an event of the item's own job built the
@@ -52,41 +52,44 @@ export interface JobItem {
   readonly pending: Readonly<Record<string, PendingEntry>>;
   readonly updated_at: string;
   readonly expires_at?: number;
+  /** The claim owner of the last record: a retried write that finds its own id landed. */
+  readonly writer?: string;
   /** The event history: the last event of each type, under `h_<type>` (see {@link HistoryTuple}). */
   readonly [history: `${typeof HISTORY_ATTRIBUTE_PREFIX}${string}`]: HistoryTuple | undefined;
 }
 
 /**
- * A digest entry as stored: `[version, status, progressStep, stalledReported, startSeconds, pending,
- * occurrences?]`, the occurrences only when the job has repeated a change.
+ * A digest entry as stored: `[version, status, progressStep, stalledReported, startSeconds,
+ * sinceSeconds, occurrences?]`, the occurrences only when the job has emitted a change.
  */
 type DigestTuple =
-  | readonly [number, string, number | null, boolean, number, boolean]
-  | readonly [number, string, number | null, boolean, number, boolean, Readonly<Record<string, number>>];
+  | readonly [number, string, number | null, boolean, number, number]
+  | readonly [number, string, number | null, boolean, number, number, Readonly<Record<string, number>>];
 
-/** The lease as stored on the cursor item. */
-export interface LeaseItem {
+/** The claim as stored on the cursor item. */
+export interface ClaimItem {
   readonly owner: string;
   readonly until_ms: number;
-  readonly intent: readonly string[];
-}
-
-/** The follow-up as stored on the cursor item. */
-export interface FollowUpItem {
-  readonly chain: string;
-  readonly due_ms: number;
 }
 
 /** The cursor item as stored (see `DynamoDbTaskStore`). */
 export interface CursorItem {
+  readonly revision?: number;
+  /** Owner id of the last write: a retried write that finds its own id landed. */
+  readonly writer?: string;
+  readonly claim?: ClaimItem;
+  readonly baseline_at?: number | null;
   readonly baseline_done?: boolean;
   readonly last_cycle_at?: string | null;
-  readonly lease?: LeaseItem;
-  readonly follow_up?: FollowUpItem;
-  readonly revision?: number;
   readonly watermark_ms?: number | null;
+  readonly running_from_ms?: number | null;
   readonly last_full_resync_ms?: number | null;
+  readonly resync_from_ms?: number | null;
+  readonly resync_until_ms?: number | null;
   readonly jobs?: Readonly<Record<string, DigestTuple>>;
+  /** The pending set: `<expected version>:<start seconds>:<job id>` strings (a DynamoDB string set). */
+  readonly pending?: ReadonlySet<string>;
+  readonly follow_up?: { readonly chain: string; readonly due_ms: number };
 }
 
 /** A time as stored: epoch ms when that round-trips to the same ISO text. */
@@ -221,52 +224,70 @@ export function toStoredJob(target: Target, item: JobItem): StoredJob {
   };
 }
 
-/** A cursor item as the domain sees it. A cursor without a revision has no usable digest. */
+/** A cursor item as the domain sees it. A cursor without a revision has no usable state. */
 export function toCursor(item: CursorItem): Cursor {
+  const known = item.revision !== undefined;
   const jobs = new Map<string, JobDigest>();
-  if (item.revision !== undefined) {
+  if (known) {
     for (const [id, tuple] of Object.entries(item.jobs ?? {})) {
-      const [version, status, progressStep, stalledReported, startSeconds, pending, occurrences] = tuple;
+      const [version, status, progressStep, stalledReported, startSeconds, sinceSeconds, occurrences] = tuple;
       jobs.set(id, {
         version,
         status,
         progressStep,
         stalledReported,
         startMs: startSeconds * 1000,
-        pending,
+        sinceMs: sinceSeconds * 1000,
         occurrences: occurrences ?? {},
       });
     }
   }
+  const value = <T>(field: T | undefined): T | null => (known ? (field ?? null) : null);
   return {
     revision: item.revision ?? null,
-    baselineDone: item.baseline_done ?? false,
+    claim: item.claim ? { owner: item.claim.owner, untilMs: item.claim.until_ms } : null,
+    baselineAt: value(item.baseline_at),
+    baselineDone: known && (item.baseline_done ?? false),
     lastCycleAt: item.last_cycle_at ?? null,
-    watermarkMs: item.revision === undefined ? null : (item.watermark_ms ?? null),
-    lastFullResyncMs: item.revision === undefined ? null : (item.last_full_resync_ms ?? null),
+    watermarkMs: value(item.watermark_ms),
+    runningFromMs: value(item.running_from_ms),
+    lastFullResyncMs: value(item.last_full_resync_ms),
+    resyncFromMs: value(item.resync_from_ms),
+    resyncUntilMs: value(item.resync_until_ms),
     jobs,
-    lease: item.lease ? leaseOf(item.lease) : null,
     followUp: item.follow_up ? { chain: item.follow_up.chain, dueMs: item.follow_up.due_ms } : null,
+    pending: [...(item.pending ?? [])].flatMap((entry) => {
+      const parsed = parsePendingEntry(entry);
+      return parsed ? [parsed] : [];
+    }),
   };
 }
 
-/** The follow-up as the cursor item stores it. */
-export function followUpAttribute(followUp: FollowUp): FollowUpItem {
-  return { chain: followUp.chain, due_ms: followUp.dueMs };
+/** A pending-set entry as stored: `<expected version>:<start seconds>:<job id>`. */
+export function pendingEntry(pending: PendingJob): string {
+  return `${pending.expectedVersion}:${Math.floor(pending.startMs / 1000)}:${pending.jobId}`;
 }
 
-function leaseOf(item: LeaseItem): Lease {
-  return { owner: item.owner, untilMs: item.until_ms, intent: [...(item.intent ?? [])] };
+function parsePendingEntry(entry: string): PendingJob | undefined {
+  const match = /^(\d+):(-?\d+):(.+)$/s.exec(entry);
+  if (!match) return undefined;
+  return { expectedVersion: Number(match[1]), startMs: Number(match[2]) * 1000, jobId: match[3] as string };
 }
 
-/** The lease as the cursor item stores it. */
-export function leaseAttribute(lease: Lease): LeaseItem {
-  return { owner: lease.owner, until_ms: lease.untilMs, intent: [...lease.intent] };
+/** The claim as the cursor item stores it. */
+export function claimAttribute(claim: Claim): ClaimItem {
+  return { owner: claim.owner, until_ms: claim.untilMs };
 }
 
-/** The attributes of a cursor item for `state` (keys, revision, lease and follow-up are the store's). */
-export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision' | 'lease' | 'follow_up'> {
-  const jobs: Record<string, DigestTuple> = {};
+/**
+ * The attributes of a cursor item for `state` (keys, revision, writer, claim and pending set are the
+ * store's). The digest is built on a null-prototype object: a job id such as `__proto__` is a key
+ * like any other.
+ */
+export function cursorAttributes(
+  state: CursorState,
+): Omit<CursorItem, 'revision' | 'writer' | 'claim' | 'pending'> {
+  const jobs: Record<string, DigestTuple> = Object.create(null);
   for (const [id, digest] of state.jobs) {
     const base = [
       digest.version,
@@ -274,15 +295,19 @@ export function cursorAttributes(state: CursorState): Omit<CursorItem, 'revision
       digest.progressStep,
       digest.stalledReported,
       Math.floor(digest.startMs / 1000),
-      digest.pending,
+      Math.floor(digest.sinceMs / 1000),
     ] as const;
     jobs[id] = Object.keys(digest.occurrences).length > 0 ? [...base, digest.occurrences] : base;
   }
   return {
+    baseline_at: state.baselineAt,
     baseline_done: state.baselineDone,
     last_cycle_at: state.lastCycleAt,
     watermark_ms: state.watermarkMs,
+    running_from_ms: state.runningFromMs,
     last_full_resync_ms: state.lastFullResyncMs,
+    resync_from_ms: state.resyncFromMs,
+    resync_until_ms: state.resyncUntilMs,
     jobs,
   };
 }

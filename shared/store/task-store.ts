@@ -19,114 +19,144 @@ export interface JobDigest {
   readonly status: string;
   readonly progressStep: number | null;
   readonly stalledReported: boolean;
-  /** The job's start (epoch ms, whole seconds): where the incremental window must reach back to. */
+  /** The job's start (epoch ms, whole seconds). */
   readonly startMs: number;
-  /** The job item holds unpublished events: the next cycle reads it and publishes them. */
-  readonly pending: boolean;
+  /** When the watcher recorded the job in its current status (epoch ms, whole seconds): spaces out look-ups. */
+  readonly sinceMs: number;
   /** The job state's occurrences (see `JobState`), so the next event of a repeated change gets a new id. */
   readonly occurrences: Readonly<Record<string, number>>;
 }
 
 /**
- * The per-target lease: the cycle that holds it is the only one recording and publishing the
- * target's jobs until `untilMs`, and `intent` names the jobs on which it may leave events pending,
- * so that a cycle that finds the lease expired knows which job items to read and publish (empty on
- * a full cycle, whose successor is full too and reads every job).
+ * One entry of the cursor's pending set: a job that may hold unpublished events. Added by the claim
+ * before the job is written, with the version that write expects (0: a job not stored yet); removed
+ * once the job's item is past that version and holds nothing pending.
  */
-export interface Lease {
+export interface PendingJob {
+  readonly jobId: string;
+  readonly expectedVersion: number;
+  /** The job's start (epoch ms, whole seconds): an entry whose job left the API's window is dropped. */
+  readonly startMs: number;
+}
+
+/** The claim on a target: the poll that holds it is the only one writing the target's jobs until `untilMs`. */
+export interface Claim {
   readonly owner: string;
   /** Epoch ms. */
   readonly untilMs: number;
-  /** Job ids the holder may leave events pending on. */
-  readonly intent: readonly string[];
 }
 
-/** What a cycle writes to the cursor: everything the next cycle needs in one read. */
-export interface CursorState {
-  /** The first cycle (silent baseline or announcement) has been recorded in full. */
-  readonly baselineDone: boolean;
-  /** ISO 8601 UTC of the last cycle that wrote the cursor (idle cycles write nothing). */
-  readonly lastCycleAt: string | null;
-  /** Newest job start seen (epoch ms); null before any job was seen. */
-  readonly watermarkMs: number | null;
-  /** When the last full 30-day resync ran (epoch ms); null before the first, or when one is due. */
+/** Where the full resync of the window stands. */
+export interface ResyncPosition {
+  /** When the last full pass ended (epoch ms); null before the first. */
   readonly lastFullResyncMs: number | null;
-  /** Jobs not finished (any status but Completed and Failed), jobs near the watermark and jobs with pending events, by job id. */
+  /** Start of the next slice of the pass under way (epoch ms); null when no pass is under way. */
+  readonly resyncFromMs: number | null;
+  /** Where the pass under way ends (epoch ms): the instant it began. */
+  readonly resyncUntilMs: number | null;
+}
+
+/** What a poll writes to the cursor: everything the next poll needs in one read. */
+export interface CursorState extends ResyncPosition {
+  /** Jobs that start after this instant (epoch ms) are announced; set by the target's first poll. */
+  readonly baselineAt: number | null;
+  /** The open jobs of the window are all recorded (the baseline's running scan went through). */
+  readonly baselineDone: boolean;
+  /** ISO 8601 UTC of the last poll that wrote the cursor (idle polls write nothing). */
+  readonly lastCycleAt: string | null;
+  /** Every job that started before this instant (epoch ms) was read by a complete new-jobs scan. */
+  readonly watermarkMs: number | null;
+  /** Start of the next running-scan slice when the window's running jobs do not fit one poll. */
+  readonly runningFromMs: number | null;
+  /** Open jobs, and finished ones near the watermark, by job id (bounded: see `DIGEST_BYTES`). */
   readonly jobs: ReadonlyMap<string, JobDigest>;
 }
 
-/**
- * The target's follow-up poll as recorded on the cursor (shared/follow-up/): the id of the one
- * delayed message that may poll the target next, and when it is due. Written only by
- * `setFollowUp`, never by the cursor writes of a cycle.
- */
+/** The target's follow-up poll (shared/follow-up/), written by `setFollowUp` alone. */
 export interface FollowUp {
-  /** The id the scheduled message carries; a message with another id is stale. */
   readonly chain: string;
   /** Epoch ms the message becomes visible. */
   readonly dueMs: number;
 }
 
-/** The cursor as read: its state, its revision (the optimistic lock), the lease and the follow-up, if any. */
+/** The cursor as read: its state, revision (the optimistic lock), claim and pending set. */
 export interface Cursor extends CursorState {
   /** Bumped by every write of the cursor; null on a cursor written before revisions existed. */
   readonly revision: number | null;
-  readonly lease: Lease | null;
+  readonly claim: Claim | null;
+  readonly pending: readonly PendingJob[];
   readonly followUp: FollowUp | null;
 }
 
-/** What a cycle writes for one changed job. */
+/** What a poll writes for one changed job. */
 export interface JobRecord {
   readonly state: JobState;
   /** Events to append to the job's outbox. */
   readonly events: readonly JobEvent[];
   /** The version read before diffing; null for a job not stored yet. */
   readonly expectedVersion: number | null;
+  /** The claim owner writing it: a retried write that finds its own earlier success is a success. */
+  readonly writer: string;
+}
+
+/** How a job write ended: written (as it now stands), or refused with the item that refused it. */
+export type RecordResult =
+  | { readonly written: StoredJob }
+  | { readonly refused: StoredJob | null; readonly written?: undefined };
+
+/** The condition of a cursor write. */
+export interface CursorWrite {
+  /** The revision the cursor must have; null: no cursor yet. */
+  readonly expectedRevision: number | null;
+  /** Who writes: the claim owner, or a fresh id for a write without a claim. */
+  readonly owner: string;
+  /** The write frees a claim `owner` holds; else it requires no live claim at `nowMs`. */
+  readonly claimed: boolean;
+  readonly nowMs: number;
 }
 
 /**
- * Port: where the watcher keeps job state, the per-target cursor with its lease, and the outbox.
- * Adapters use single-item conditional writes only (no transactions).
+ * Port: where the watcher keeps job state, the per-target cursor with its claim and pending set,
+ * and the outbox. Adapters use single-item conditional writes only (no transactions), and every
+ * conditional write recognises its own earlier success when the SDK retries it.
  */
 export interface TaskStore {
-  /** The target's cursor, or null before its first cycle (strongly consistent). */
+  /** The target's cursor, or null before its first poll (strongly consistent). */
   getCursor(target: Target): Promise<Cursor | null>;
   /**
-   * Takes the lease and records its intent, if the cursor's revision is still `expectedRevision`
-   * (null: no cursor yet) and no other owner holds a lease that is live at `nowMs`. False when
-   * another cycle got there first: that cycle does the work.
+   * Takes the claim and adds `pending` to the pending set (and sets `baselineAt` if unset), if the
+   * revision is still `expectedRevision` and no other owner holds a claim live at `nowMs`. False
+   * when another poll got there first.
    */
-  takeLease(target: Target, lease: Lease, expectedRevision: number | null, nowMs: number): Promise<boolean>;
+  claim(
+    target: Target,
+    claim: Claim & { readonly pending: readonly PendingJob[]; readonly baselineAt: number },
+    expectedRevision: number | null,
+    nowMs: number,
+  ): Promise<boolean>;
   /**
-   * Writes the cursor and frees the lease. With `leaseOwner`, only while that owner still holds the
-   * lease; without, only if the revision is still `expectedRevision` and no other owner holds a lease
-   * live at `nowMs`. False when the condition failed (another cycle took over).
+   * Writes the cursor state, removes `done` from the pending set and frees the claim, under
+   * `condition`. False when the condition failed (another poll took over).
    */
   saveCursor(
     target: Target,
     state: CursorState,
-    condition: {
-      readonly expectedRevision: number | null;
-      readonly leaseOwner?: string;
-      readonly nowMs: number;
-    },
+    done: readonly PendingJob[],
+    condition: CursorWrite,
   ): Promise<boolean>;
-  /**
-   * Records the target's next follow-up (`null` removes it), if the recorded one is still
-   * `expectedChain` (null: none recorded). Touches nothing else of the cursor: not the lease, the
-   * digest or the revision, so it never fails a cycle's own cursor writes. False when the condition
-   * failed (another poll changed the follow-up first); a target never cycled has no cursor to record on.
-   */
+  /** Records the target's next follow-up (null removes it), if the recorded one is still `expectedChain`. */
   setFollowUp(target: Target, next: FollowUp | null, expectedChain: string | null): Promise<boolean>;
   /** Every stored job of the target, by job id (strongly consistent). */
   loadJobs(target: Target): Promise<Map<string, StoredJob>>;
   /** One stored job, or null (strongly consistent). */
   getJob(target: Target, jobId: string): Promise<StoredJob | null>;
+  /** These stored jobs, by job id; absent ids are not stored (strongly consistent). */
+  getJobs(target: Target, jobIds: readonly string[]): Promise<Map<string, StoredJob>>;
   /**
    * Writes a job's new state and appends its events to the outbox, if the stored version is still
-   * `expectedVersion`. Returns the job as it now stands, or null when the version had moved on.
+   * `expectedVersion`; refused, it returns the item as it stands.
    */
-  recordJob(target: Target, record: JobRecord): Promise<StoredJob | null>;
+  recordJob(target: Target, record: JobRecord): Promise<RecordResult>;
   /** Removes exactly these event ids from the job's outbox. Idempotent. Returns how many are left. */
   markPublished(target: Target, jobId: string, eventIds: readonly string[]): Promise<number>;
 }

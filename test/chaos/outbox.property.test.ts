@@ -147,6 +147,8 @@ async function play(input: Scenario): Promise<string[]> {
   const history = createWorldHistory();
   const hidden = new Map<string, RawJob>();
   const seenByCleanScan = new Set<string>();
+  /** Jobs a completed cycle saw open: the watcher recorded them, so their end must be announced. */
+  const seenOpenByCleanScan = new Set<string>();
   /** Per job, the statuses completed cycles saw, in order, with when (the history's axis). */
   const cleanSightings = new Map<string, { status: string; at: number }[]>();
   let skewMs = 5_000;
@@ -244,6 +246,7 @@ async function play(input: Scenario): Promise<string[]> {
     for (const scan of cleanScans.sort((a, b) => a.order - b.order)) {
       for (const job of scan.jobs) {
         seenByCleanScan.add(`${job.id}|${job.status}`);
+        if (!isTerminalStatus(job.status)) seenOpenByCleanScan.add(job.id);
         const sightings = cleanSightings.get(job.id) ?? [];
         if (sightings.at(-1)?.status !== job.status) sightings.push({ status: job.status, at });
         cleanSightings.set(job.id, sightings);
@@ -350,7 +353,11 @@ async function play(input: Scenario): Promise<string[]> {
     history,
     events: publisher.events,
     baselineAt,
-    mustPublish: (jobId, status) => seenByCleanScan.has(`${jobId}|${status}`),
+    // DESIGN.md: a job the watcher never recorded that started before the baseline is silent when
+    // first seen finished; one it saw open, or one that started after the baseline, is announced.
+    mustPublish: (jobId, status) =>
+      seenByCleanScan.has(`${jobId}|${status}`) &&
+      (seenOpenByCleanScan.has(jobId) || (history.states(jobId)[0]?.at ?? 0) > baselineAt),
     progressStepPercent: input.progressStepPercent,
   });
   findings.push(

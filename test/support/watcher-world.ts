@@ -20,6 +20,8 @@ export const TEST_OPTIONS: CycleOptions = {
   announceBaseline: false,
   leaseSeconds: 60,
   pageSize: 50,
+  fullResyncSeconds: 3600,
+  overlapSeconds: 600,
 };
 
 /**
