@@ -4,11 +4,11 @@ import type { JobChange } from '../transition';
 import { startMsOf, type VersionedState } from './digest';
 
 /**
- * Most bytes the pending set may take on the cursor item (about 1,000 jobs with 36-character ids).
- * When it is full (a sink has refused events for long), changes that would add events wait for
- * room: they are detected again, and recorded once the pending events are out.
+ * Most bytes the pending set may take on the cursor item (about 2,000 jobs with 36-character ids).
+ * When it is full (a sink has refused events for long, or a baseline records thousands of open
+ * jobs), further changes wait for room: they are detected again, and recorded by a later poll.
  */
-export const PENDING_BYTES = 60_000;
+export const PENDING_BYTES = 100_000;
 /** A claim outlives the invocation's deadline by this much at most: what is in flight then lands first. */
 export const CLAIM_GRACE_MS = 10_000;
 
@@ -23,9 +23,10 @@ export interface ClaimPlan {
 }
 
 /**
- * Plans the claim: a pending entry for each change that brings events (expecting the version the
- * diff read, 0 for a new job) and for each item read with events no entry names yet, as many as
- * the pending set has room for. Silent changes need no entry.
+ * Plans the claim: a pending entry for each change to write (expecting the version the diff read,
+ * 0 for a new job), silent ones included (a poll that dies after writing leaves the next poll the
+ * items to read back into its digest), and for each item read with events no entry names yet; as
+ * many as the pending set has room for.
  */
 export function planClaim(
   cursor: Cursor | null,
@@ -54,7 +55,7 @@ export function planClaim(
       expectedVersion: previous.get(change.jobId)?.version ?? 0,
       startMs: startMsOf(change.next.job),
     };
-    if (change.transitions.length === 0 || add(entry)) admitted.push(change);
+    if (add(entry)) admitted.push(change);
     else waiting.push(change);
   }
   return { owner: randomUUID(), entries, admitted, waiting };

@@ -117,7 +117,7 @@ async function runPoll(
     nowMs: plan.nowMs,
     baselineAt: cursor?.baselineAt ?? Number.POSITIVE_INFINITY,
   });
-  if (cursor === null) changes.push(...finishedBaseline(fetched, previous, changes));
+  if (cursor?.baselineAt == null) changes.push(...finishedBaseline(fetched, previous, changes));
   const claim = planClaim(cursor, changes, previous, fetched.stored);
   const baselineAt = cursor?.baselineAt ?? firstBaselineAt(plan, fetched);
   const overlapMs = options.overlapSeconds * 1000;

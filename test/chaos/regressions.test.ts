@@ -22,18 +22,21 @@ describe('pollTarget with overlapping cycles', () => {
     // Cycle A scans while the job runs. Before A records, the job completes and cycle B runs from
     // start to end and announces it (two Lambdas, or a Lambda and a CLI, on one table).
     world.simulator.updateJob(projectId, job.id, { status: 'Running', progress: '40%' });
+    let overtaken = false;
     const slowScan: JobsApi = {
-      listJobs: (query) => deps.api.listJobs(query),
-      scanJobs: async (window) => {
-        const scan = await deps.api.scanJobs(window);
+      listJobs: async (query) => {
+        const page = await deps.api.listJobs(query);
+        if (overtaken) return page;
+        overtaken = true;
         world.simulator.updateJob(projectId, job.id, {
           status: 'Completed',
           progress: '',
           end_time: minutesAgo(0),
         });
         await pollTarget(deps, target);
-        return scan;
+        return page;
       },
+      scanJobs: (window) => deps.api.scanJobs(window),
     };
     await pollTarget({ ...deps, api: slowScan }, target);
     await pollTarget({ ...deps, now: () => Date.now() + 600_000 }, target);

@@ -106,7 +106,6 @@ describe('pollTarget with a baseline that the deadline cuts', () => {
       target,
     );
     expect(cut.deadlineReached).toBe(true);
-    expect(await store.getJob(target, running.id)).toBeNull();
 
     // The job finishes before the next invocation, which resumes the baseline.
     world.simulator.updateJob(projectId, running.id, {
@@ -164,59 +163,58 @@ describe('pollTarget with a cycle that outlives its lease while it records', () 
 });
 
 describe('pollTarget with a baseline of a large project', () => {
-  it('takes the lease though the window holds more jobs than one cursor item could name', async () => {
+  it('frees its claim and keeps the cursor under the item limit though the window holds 6,000 jobs', async () => {
     const { target, store, publisher, options } = await world.fresh();
-    // 20 000 jobs: their ids alone (36 characters each) pass the 400 KB item limit (dynalite counts
-    // less than DynamoDB, which refuses from about 10 800 ids: 36 bytes + 1 per list element).
     const startMs = Date.now() - 3600_000;
-    const jobs = Array.from({ length: 20_000 }, (_, index) => ({
+    const jobs = Array.from({ length: 6_000 }, (_, index) => ({
       id: randomUUID(),
       name: 'BackupInstance',
-      status: 'Completed',
-      start_time: new Date(startMs + index * 1000).toISOString(),
-      end_time: new Date(startMs + index * 1000 + 60_000).toISOString(),
-      progress: null,
+      status: index % 10 === 0 ? 'Running' : 'Completed',
+      start_time: new Date(startMs + index * 100).toISOString(),
+      end_time: index % 10 === 0 ? null : new Date(startMs + index * 100 + 60_000).toISOString(),
+      progress: index % 10 === 0 ? 10 : null,
       instance: { id: 'inst-1', name: 'nosql-1' },
       fail_reason: null,
     }));
+    // Pages of the API, newest first, filtered by status and start time as the real one does.
+    const listJobs: JobsApi['listJobs'] = async (query) => {
+      const fromMs = query.start_time?.getTime() ?? 0;
+      const untilMs = query.end_time?.getTime() ?? Number.POSITIVE_INFINITY;
+      const matching = jobs
+        .filter((job) => query.status === undefined || job.status === query.status)
+        .filter((job) => Date.parse(job.start_time) >= fromMs && Date.parse(job.start_time) <= untilMs)
+        .reverse();
+      const offset = query.offset ?? 0;
+      return { jobs: matching.slice(offset, offset + (query.limit ?? 50)), total_count: matching.length, skipped: [] };
+    };
     const api: JobsApi = {
-      scanJobs: async () => ({ jobs, pages: 400, requests: 400, skipped: [] }),
-      listJobs: async () => ({ jobs: [], total_count: 0, skipped: [] }),
-    };
-    // The deadline cuts the records right after the lease: the test is about taking it.
-    let skewMs = 0;
-    const leased: TaskStore = {
-      ...bind(store),
-      takeLease: async (...args) => {
-        const taken = await store.takeLease(...args);
-        skewMs = 60_000;
-        return taken;
+      listJobs,
+      scanJobs: async (window) => {
+        const page = await listJobs({ start_time: window.start, end_time: window.end, status: window.status, limit: 50 });
+        const all = await listJobs({ start_time: window.start, end_time: window.end, status: window.status, offset: 0, limit: 10_000 as 50 });
+        return { jobs: all.jobs, pages: Math.ceil(page.total_count / 50), requests: Math.ceil(page.total_count / 50), skipped: [] };
       },
     };
-    const report = await pollTarget(
-      {
-        store: leased,
-        api,
-        publishers: [publisher],
-        options,
-        now: () => Date.now() + skewMs,
-        deadlineMs: Date.now() + 30_000,
-      },
-      target,
-    );
-    expect(report.deadlineReached).toBe(true);
-    expect((await store.getCursor(target))?.lease).toBeNull();
-  }, 30_000);
+    const deps: CycleDeps = { store, api, publishers: [publisher], options };
+    for (let poll = 0; poll < 3; poll++) await pollTarget(deps, target);
+
+    const cursor = await store.getCursor(target);
+    expect(cursor?.claim).toBeNull();
+    expect(cursor?.baselineDone).toBe(true);
+    expect(cursor?.jobs.size).toBe(600);
+    expect(publisher.events).toEqual([]);
+  }, 60_000);
 });
 
 /** The store's methods bound to it, so a test can replace one. */
 function bind(store: TaskStore): TaskStore {
   return {
     getCursor: store.getCursor.bind(store),
-    takeLease: store.takeLease.bind(store),
+    claim: store.claim.bind(store),
     saveCursor: store.saveCursor.bind(store),
     loadJobs: store.loadJobs.bind(store),
     getJob: store.getJob.bind(store),
+    getJobs: store.getJobs.bind(store),
     recordJob: store.recordJob.bind(store),
     markPublished: store.markPublished.bind(store),
     setFollowUp: store.setFollowUp.bind(store),

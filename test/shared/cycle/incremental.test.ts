@@ -23,10 +23,11 @@ describe('pollTarget between full resyncs', () => {
       });
     }
     world.simulator.addJob(projectId, { status: 'Running', start_time: minutesAgo(3) });
+    // The first poll records its open jobs and what its new-jobs scan lists (the last ten minutes).
     expect(await pollTarget(deps, target)).toMatchObject({
       scanKind: 'full',
       baseline: true,
-      recordedJobs: 31,
+      recordedJobs: 2,
     });
 
     const idle = await pollTarget(deps, target);
@@ -122,15 +123,18 @@ describe('pollTarget against overlapping and dead cycles', () => {
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
     await pollTarget(deps, target);
     // This cycle scans while the job runs; before it records, another cycle sees it completed.
+    let overtaken = false;
     const staleScan: JobsApi = {
-      listJobs: (query) => deps.api.listJobs(query),
-      scanJobs: async (window) => {
+      listJobs: async (query) => {
+        if (overtaken) return deps.api.listJobs(query);
+        overtaken = true;
         world.simulator.updateJob(projectId, job.id, { progress: '60%' });
-        const scan = await deps.api.scanJobs(window);
+        const page = await deps.api.listJobs(query);
         world.simulator.updateJob(projectId, job.id, finished());
         await pollTarget(deps, target);
-        return scan;
+        return page;
       },
+      scanJobs: (window) => deps.api.scanJobs(window),
     };
     await pollTarget(
       { ...deps, api: staleScan, options: { ...deps.options, progressStepPercent: 50 } },
@@ -164,32 +168,40 @@ describe('pollTarget against overlapping and dead cycles', () => {
 });
 
 describe('pollTarget full resync', () => {
-  it('runs every fullResyncSeconds and catches a job that showed up late with an old start', async () => {
+  it('runs every fullResyncSeconds and catches a job the new-jobs scan missed', async () => {
     let nowMs = Date.now();
-    const { deps, target, projectId, publisher } = await world.fresh({ fullResyncSeconds: 600 }, () => nowMs);
-    world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(1) });
+    const at = (minutesFromNow: number) => formatHuaweiTime(nowMs + minutesFromNow * 60_000);
+    const { deps, target, projectId, publisher } = await world.fresh(
+      { fullResyncSeconds: 1800 },
+      () => nowMs,
+    );
+    world.simulator.addJob(projectId, { status: 'Completed', start_time: at(-1) });
+    const baselineMs = nowMs;
+    await pollTarget(deps, target);
+    // Later jobs move the watermark on; then the API lists, late, a job that started after the
+    // baseline but before the new-jobs scan's reach.
+    nowMs += 30 * 60_000;
+    world.simulator.addJob(projectId, { status: 'Completed', start_time: at(-1) });
     await pollTarget(deps, target);
     world.simulator.addJob(projectId, {
       name: 'BackupInstance',
       status: 'Completed',
-      start_time: minutesAgo(180),
+      start_time: formatHuaweiTime(baselineMs + 60_000),
     });
 
     expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
     // Each target resyncs a fixed share (up to a quarter) early, so targets drift apart.
-    nowMs += 440_000;
-    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
-    nowMs += 160_000;
+    nowMs += 30 * 60_000;
     expect(await pollTarget(deps, target)).toMatchObject({
       scanKind: 'full',
       baseline: false,
       transitions: { completed: 1 },
     });
-    expect(types(publisher.events)).toEqual(['completed']);
+    expect(types(publisher.events)).toEqual(['completed', 'completed']);
     expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
   });
 
-  it('forgets jobs gone from the window without reporting them', async () => {
+  it('reports nothing for jobs gone from the API, and forgets them once their start leaves the window', async () => {
     let nowMs = Date.now();
     const { deps, target, projectId, publisher, store } = await world.fresh(
       { fullResyncSeconds: 600 },
@@ -201,22 +213,19 @@ describe('pollTarget full resync', () => {
     world.simulator.removeJob(projectId, running.id);
     world.simulator.removeJob(projectId, done.id);
 
-    // A running job that vanished is forgotten: nothing of it is pending, or the cursor would say so.
     expect(await pollTarget(deps, target)).toMatchObject({
       outcome: 'idle',
-      runningJobs: 0,
-      ddbReadRequests: 1,
-      ddbWriteRequests: 1,
+      runningJobs: 1,
+      ddbWriteRequests: 0,
     });
-    expect(await pollTarget(deps, target)).toMatchObject({ ddbReadRequests: 1, ddbWriteRequests: 0 });
     expect((await store.getCursor(target))?.jobs?.has(done.id)).toBe(true);
-    nowMs += 600_000;
-    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'full', published: 0 });
+    nowMs += 31 * 24 * 3600_000;
+    await pollTarget(deps, target);
     expect((await store.getCursor(target))?.jobs?.size).toBe(0);
     expect(publisher.events).toEqual([]);
   });
 
-  it('takes a cursor written by an earlier version as done with the baseline and resyncs fully', async () => {
+  it('takes over a cursor written by an earlier version with a new silent baseline', async () => {
     const { deps, target, projectId, publisher, tableName, client } = await world.fresh();
     // What an earlier version wrote: a cursor without revision or digest.
     await DynamoDBDocumentClient.from(client).send(
@@ -232,8 +241,9 @@ describe('pollTarget full resync', () => {
     );
     world.simulator.addJob(projectId, { start_time: minutesAgo(1) });
 
-    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'full', baseline: false, published: 1 });
+    expect(await pollTarget(deps, target)).toMatchObject({ baseline: true, published: 0 });
+    world.simulator.addJob(projectId, { start_time: minutesAgo(0) });
+    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', published: 1 });
     expect(types(publisher.events)).toEqual(['started']);
-    expect(await pollTarget(deps, target)).toMatchObject({ scanKind: 'incremental', outcome: 'idle' });
   });
 });
