@@ -21,7 +21,6 @@
  */
 import type { CycleOptions } from '../config';
 import { diffJobs } from '../diff';
-import type { Job } from '../job';
 import type { JobsApi } from '../jobs/jobs-client';
 import type { Publisher } from '../publish/publisher';
 import type { Cursor, StoredJob, TaskStore } from '../store/task-store';
@@ -110,6 +109,7 @@ async function runPoll(
   // 3. Diff against the digest, or the item where one was read.
   const previous = previousStates(cursor?.jobs ?? new Map(), fetched.jobs, fetched.stored);
   // On the first poll everything listed was there before the watcher: the baseline.
+  const baselineAt = cursor?.baselineAt ?? firstBaselineAt(plan, fetched);
   const changes = diffJobs({
     previous,
     fetched: [...fetched.jobs.values()],
@@ -117,9 +117,8 @@ async function runPoll(
     nowMs: plan.nowMs,
     baselineAt: cursor?.baselineAt ?? Number.POSITIVE_INFINITY,
   });
-  if (cursor?.baselineAt == null) changes.push(...finishedBaseline(fetched, previous, changes));
+  if (cursor?.baselineAt == null) changes.push(...newestSecond(fetched, previous, changes, baselineAt));
   const claim = planClaim(cursor, changes, previous, fetched.stored);
-  const baselineAt = cursor?.baselineAt ?? firstBaselineAt(plan, fetched);
   const overlapMs = options.overlapSeconds * 1000;
   const outcome = { cursor, plan, fetched, claimed: claim.entries, baselineAt, overlapMs };
   if (claim.admitted.length === 0 && pendingItems.size === 0) {
@@ -157,7 +156,7 @@ async function runPoll(
         owner: claim.owner,
         untilMs: claimUntilMs,
         pending: claim.entries,
-        baselineAt: cursor?.baselineAt ?? plan.nowMs,
+        baselineAt,
       },
       cursor?.revision ?? null,
       budget.now(),
@@ -214,18 +213,18 @@ async function runPoll(
 }
 
 /**
- * The first poll records silently, besides its open jobs, the finished jobs its new-jobs scan lists:
- * a job that starts at or after the baseline is then either one of these (known) or new.
+ * The first poll records silently, besides its open jobs, the finished jobs that started in the
+ * baseline's own second: a job that starts at or after the baseline is then known, or new.
  */
-function finishedBaseline(
+function newestSecond(
   fetched: Fetched,
   previous: ReadonlyMap<string, unknown>,
   changes: readonly JobChange[],
+  baselineAt: number,
 ): JobChange[] {
   const changed = new Set(changes.map((change) => change.jobId));
-  return [...fetched.fromNewJobsScan]
-    .map((id) => fetched.jobs.get(id))
-    .filter((job): job is Job => job !== undefined && !changed.has(job.id) && !previous.has(job.id))
+  return [...fetched.jobs.values()]
+    .filter((job) => startMsOf(job) >= baselineAt && !changed.has(job.id) && !previous.has(job.id))
     .map((job) => ({
       jobId: job.id,
       next: { job, progressStep: null, stalledReported: false, occurrences: {} },
@@ -234,14 +233,14 @@ function finishedBaseline(
 }
 
 /**
- * The baseline of a target's first poll, in the API's own times: the newest start it listed, or
- * the start of its new-jobs scan when that is later. A job that starts after it was not there when
+ * The baseline of a target's first poll, in the API's own times: the newest start it listed (the
+ * start of its new-jobs scan when it listed nothing). A job that starts after it was not there when
  * the watcher first looked, whatever the skew between the watcher's clock and the API's.
  */
 function firstBaselineAt(plan: Plan, fetched: Fetched): number {
-  let newestMs = plan.newJobsFromMs;
-  for (const job of fetched.jobs.values()) newestMs = Math.max(newestMs, startMsOf(job));
-  return newestMs;
+  let newestMs: number | null = null;
+  for (const job of fetched.jobs.values()) newestMs = Math.max(newestMs ?? 0, startMsOf(job));
+  return newestMs ?? plan.newJobsFromMs;
 }
 
 /** Runs a step, naming the target and the step in what it throws. */

@@ -38,15 +38,12 @@ export function nextCursor(outcome: PollOutcome): NextCursor {
   const { cursor, plan, fetched } = outcome;
   const fromNewJobs = outcome.unwritten.filter((change) => fetched.fromNewJobsScan.has(change.jobId));
   const fromOthers = outcome.unwritten.length > fromNewJobs.length;
-  const watermarkMs = nextWatermark(outcome, fromNewJobs);
+  // Before any job starts after it, the baseline is where the new-jobs scan reaches back from.
+  const watermarkMs = nextWatermark(outcome, fromNewJobs) ?? outcome.baselineAt;
   const sweptRunning = fetched.running !== null && fetched.running.untilMs >= plan.nowMs;
   let runningFromMs = cursor?.runningFromMs ?? null;
   if (fetched.running && !fromOthers) runningFromMs = sweptRunning ? null : fetched.running.untilMs;
-  const digest = boundDigest(
-    nextDigest(outcome),
-    (watermarkMs ?? plan.nowMs) - outcome.overlapMs,
-    plan.windowStartMs,
-  );
+  const digest = boundDigest(nextDigest(outcome), watermarkMs - outcome.overlapMs, plan.windowStartMs);
   return {
     state: {
       baselineAt: outcome.baselineAt,

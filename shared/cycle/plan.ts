@@ -25,7 +25,7 @@ export interface Plan {
   readonly announceBaseline: boolean;
   /** Start of the new-jobs scan: the watermark minus the overlap (on a first poll, the baseline minus it). */
   readonly newJobsFromMs: number;
-  /** Start of the running scan (`status=Running`), or null when no open job is older than the new-jobs scan. */
+  /** Start of the running scan (`status=Running`), or null when no running job is older than the new-jobs scan. */
   readonly runningFromMs: number | null;
   /** Open jobs in a status other than Running, due for a look-up by id. */
   readonly dueLookups: readonly string[];
@@ -41,10 +41,10 @@ export function planPoll(cursor: Cursor | null, nowMs: number, options: CycleOpt
   const fromMs = (cursor?.watermarkMs ?? cursor?.baselineAt ?? nowMs) - overlapMs;
   const newJobsFromMs = clamp(fromMs, windowStartMs, latestStartMs);
   const jobs = cursor?.jobs ?? new Map<string, JobDigest>();
-  const olderOpenJob = [...jobs.values()].some(
-    (entry) => !isTerminalStatus(entry.status) && entry.startMs < newJobsFromMs,
+  const olderRunningJob = [...jobs.values()].some(
+    (entry) => isRunning(entry.status) && entry.startMs < newJobsFromMs,
   );
-  const runningNeeded = !cursor?.baselineDone || cursor.runningFromMs !== null || olderOpenJob;
+  const runningNeeded = !cursor?.baselineDone || cursor.runningFromMs !== null || olderRunningJob;
   return {
     windowStartMs,
     nowMs,

@@ -26,16 +26,17 @@ describe('pollTarget', () => {
       start_time: minutesAgo(2),
     });
 
+    // The running job is recorded; the finished one, older than the new-jobs scan's reach, is left alone.
     const first = await pollTarget(deps, target);
     expect(first).toMatchObject({
       outcome: 'done',
       baseline: true,
       fetchedJobs: 2,
-      recordedJobs: 2,
+      recordedJobs: 1,
       published: 0,
     });
     expect(publisher.events).toEqual([]);
-    expect((await store.loadJobs(target)).size).toBe(2);
+    expect((await store.loadJobs(target)).size).toBe(1);
 
     const second = await pollTarget(deps, target);
     expect(second).toMatchObject({ outcome: 'idle', baseline: false, recordedJobs: 0, published: 0 });

@@ -103,13 +103,14 @@ describe('pollTarget with odd data from the API', () => {
       end_time: minutesAgo(0),
     });
 
-    // A Running job this old is looked up by id; once Cancelled it is reported once and left alone.
+    // The running scan no longer lists it: a look-up by id finds it Cancelled, reported once.
     expect(await pollTarget(deps, target)).toMatchObject({
-      apiRequests: 2,
+      apiRequests: 3,
       transitions: { status_changed: 1 },
     });
     expect(types(publisher.events)).toEqual(['status_changed']);
-    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 1, runningJobs: 0 });
+    // A status nobody listed is open: looked up by id (every poll in its first hour), never scanned as running.
+    expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 2, runningJobs: 0 });
     const item = await DynamoDBDocumentClient.from(client).send(
       new GetCommand({
         TableName: tableName,
@@ -182,10 +183,9 @@ describe('pollTarget with one job whose write keeps failing', () => {
     expect(first.jobErrors).toEqual([
       `job ${stuck.id}: record failed: ValidationException: Item size has exceeded the maximum allowed size`,
     ]);
-    // The next cycle reads the whole window again and retries the job; it still fails, alone.
+    // The next poll lists the job again (its digest entry still says Running) and retries it; it still fails, alone.
     const second = await pollTarget({ ...deps, store }, target);
     expect(second).toMatchObject({
-      scanKind: 'full',
       published: 0,
       jobErrors: [expect.stringContaining(stuck.id)],
     });
