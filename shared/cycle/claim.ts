@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Cursor, PendingJob, StoredJob } from '../store/task-store';
 import type { JobChange } from '../transition';
 import { startMsOf, type VersionedState } from './digest';
@@ -58,10 +58,15 @@ export function planClaim(
     if (add(entry)) admitted.push(change);
     else waiting.push(change);
   }
-  return { owner: randomUUID(), entries, admitted, waiting };
+  return { owner: newOwnerId(), entries, admitted, waiting };
 }
 
 /** About what one pending entry takes on the item. */
 function entryBytes(entry: PendingJob): number {
   return entry.jobId.length + 16;
+}
+
+/** A claim owner id: 72 random bits in 12 characters, short because every job write carries it. */
+function newOwnerId(): string {
+  return randomBytes(9).toString('base64url');
 }

@@ -86,7 +86,11 @@ export interface CursorItem {
   readonly last_full_resync_ms?: number | null;
   readonly resync_from_ms?: number | null;
   readonly resync_until_ms?: number | null;
-  readonly jobs?: Readonly<Record<string, DigestTuple>>;
+  /**
+   * The digest: a list of `[job id, ...digest tuple]`, so a job id is data, never an attribute
+   * name (an id such as `__proto__` is a key like any other). Earlier versions wrote a map.
+   */
+  readonly jobs?: readonly (readonly [string, ...DigestTuple])[] | Readonly<Record<string, DigestTuple>>;
   /** The pending set: `<expected version>:<start seconds>:<job id>` strings (a DynamoDB string set). */
   readonly pending?: ReadonlySet<string>;
   readonly follow_up?: { readonly chain: string; readonly due_ms: number };
@@ -229,7 +233,10 @@ export function toCursor(item: CursorItem): Cursor {
   const known = item.revision !== undefined;
   const jobs = new Map<string, JobDigest>();
   if (known) {
-    for (const [id, tuple] of Object.entries(item.jobs ?? {})) {
+    const entries: [string, DigestTuple][] = Array.isArray(item.jobs)
+      ? item.jobs.map(([id, ...tuple]) => [id, tuple as unknown as DigestTuple])
+      : Object.entries(item.jobs ?? {});
+    for (const [id, tuple] of entries) {
       const [version, status, progressStep, stalledReported, startSeconds, sinceSeconds, occurrences] = tuple;
       jobs.set(id, {
         version,
@@ -281,13 +288,12 @@ export function claimAttribute(claim: Claim): ClaimItem {
 
 /**
  * The attributes of a cursor item for `state` (keys, revision, writer, claim and pending set are the
- * store's). The digest is built on a null-prototype object: a job id such as `__proto__` is a key
- * like any other.
+ * store's).
  */
 export function cursorAttributes(
   state: CursorState,
 ): Omit<CursorItem, 'revision' | 'writer' | 'claim' | 'pending'> {
-  const jobs: Record<string, DigestTuple> = Object.create(null);
+  const jobs: (readonly [string, ...DigestTuple])[] = [];
   for (const [id, digest] of state.jobs) {
     const base = [
       digest.version,
@@ -297,7 +303,7 @@ export function cursorAttributes(
       Math.floor(digest.startMs / 1000),
       Math.floor(digest.sinceMs / 1000),
     ] as const;
-    jobs[id] = Object.keys(digest.occurrences).length > 0 ? [...base, digest.occurrences] : base;
+    jobs.push(Object.keys(digest.occurrences).length > 0 ? [id, ...base, digest.occurrences] : [id, ...base]);
   }
   return {
     baseline_at: state.baselineAt,

@@ -254,7 +254,14 @@ describe('DynamoDbTaskStore write units with the history', () => {
     for (const [index, [transition, state]] of steps.entries()) {
       const event = eventOf(transition, Date.parse('2026-11-30T01:00:00.000Z') + index * 60_000);
       const { usage } = await measureStoreUsage(async () => {
-        const done = await store.recordJob(target, { state, events: [event], expectedVersion: version });
+        const done = (
+          await store.recordJob(target, {
+            state,
+            events: [event],
+            expectedVersion: version,
+            writer: 'poll-a',
+          })
+        ).written;
         version = done?.version ?? null;
         expect(await store.markPublished(target, state.job.id, [event.id])).toBe(0);
       });

@@ -88,44 +88,54 @@ describe('encodeHistory and decodeHistory', () => {
 });
 
 describe('toCursor', () => {
-  it('gives a cursor without revision or digest for an item written before they existed', () => {
+  it('gives a cursor without state for an item written before revisions existed', () => {
     expect(toCursor({ baseline_done: true, last_cycle_at: 'x', watermark_ms: 5 })).toEqual({
       revision: null,
-      baselineDone: true,
+      claim: null,
+      baselineAt: null,
+      baselineDone: false,
       lastCycleAt: 'x',
       watermarkMs: null,
+      runningFromMs: null,
       lastFullResyncMs: null,
+      resyncFromMs: null,
+      resyncUntilMs: null,
       jobs: new Map(),
-      lease: null,
+      pending: [],
       followUp: null,
     });
   });
 
-  it('reads the digest tuples into job digests with start times in ms, the lease and the follow-up', () => {
+  it('reads the digest list into job digests with times in ms, the claim and the pending set', () => {
     const cursor = toCursor({
       revision: 4,
       watermark_ms: 5,
-      jobs: {
-        'job-1': [2, 'Running', 25, true, 1714561200, false],
-        'job-2': [3, 'Suspended', null, false, 1714561300, true, { 'status_changed|Suspended|': 2 }],
-      },
-      lease: { owner: 'cycle-a', until_ms: 99, intent: ['job-2'] },
-      follow_up: { chain: 'chain-1', due_ms: 1714561215_000 },
+      baseline_at: 3,
+      jobs: [
+        ['job-1', 2, 'Running', 25, true, 1714561200, 1714561260],
+        ['job-2', 3, 'Suspended', null, false, 1714561300, 1714561320, { 'status_changed|Suspended|': 2 }],
+      ],
+      claim: { owner: 'poll-a', until_ms: 99 },
+      pending: new Set(['3:1714561300:job-2', 'not an entry']),
     });
-    expect(cursor.revision).toBe(4);
-    expect(cursor.followUp).toEqual({ chain: 'chain-1', dueMs: 1714561215_000 });
-    expect(cursor.lastFullResyncMs).toBeNull();
+    expect(cursor).toMatchObject({ revision: 4, baselineAt: 3, watermarkMs: 5, lastFullResyncMs: null });
     expect(cursor.jobs.get('job-1')).toEqual({
       version: 2,
       status: 'Running',
       progressStep: 25,
       stalledReported: true,
       startMs: 1714561200_000,
-      pending: false,
+      sinceMs: 1714561260_000,
       occurrences: {},
     });
     expect(cursor.jobs.get('job-2')?.occurrences).toEqual({ 'status_changed|Suspended|': 2 });
-    expect(cursor.lease).toEqual({ owner: 'cycle-a', untilMs: 99, intent: ['job-2'] });
+    expect(cursor.claim).toEqual({ owner: 'poll-a', untilMs: 99 });
+    expect(cursor.pending).toEqual([{ jobId: 'job-2', expectedVersion: 3, startMs: 1714561300_000 }]);
+  });
+
+  it('reads the digest map an earlier version wrote', () => {
+    const cursor = toCursor({ revision: 1, jobs: { 'job-1': [2, 'Running', null, false, 10, 20] } });
+    expect(cursor.jobs.get('job-1')).toMatchObject({ version: 2, startMs: 10_000, sinceMs: 20_000 });
   });
 });
 
