@@ -1,6 +1,6 @@
 import { mapLimit } from '../concurrency';
 import { isRunning, isTerminalStatus, type Job, JobStatus } from '../job';
-import type { JobsApi, SkippedRecord } from '../jobs/jobs-client';
+import type { JobsApi, JobsPage, JobsQuery, SkippedRecord } from '../jobs/jobs-client';
 import type { Cursor, JobDigest, StoredJob, TaskStore } from '../store/task-store';
 import type { Target } from '../target';
 import type { TimeBudget } from './budget';
@@ -77,15 +77,15 @@ export interface FetchDeps {
 export async function fetchPoll(deps: FetchDeps, cursor: Cursor | null, plan: Plan): Promise<Fetched> {
   const reader = new Reader(deps);
   const digest = cursor?.jobs ?? new Map<string, JobDigest>();
-  const newJobs = await reader.slice('new jobs', { fromMs: plan.newJobsFromMs, untilMs: plan.nowMs });
+  const newJobs = await reader.sweep('new jobs', { fromMs: plan.newJobsFromMs, untilMs: plan.nowMs });
   const fromNewJobsScan = new Set(reader.jobs.keys());
   const running =
     plan.runningFromMs === null
       ? null
-      : await reader.slice('running', { fromMs: plan.runningFromMs, untilMs: plan.nowMs }, JobStatus.Running);
+      : await reader.sweep('running', { fromMs: plan.runningFromMs, untilMs: plan.nowMs }, JobStatus.Running);
   const gone = await reader.lookUp(lookupsOf(digest, plan, reader, running), plan.windowStartMs);
   const resync =
-    plan.resync === null || deps.budget.expired() ? null : await reader.slice('resync', plan.resync);
+    plan.resync === null || deps.budget.expired() ? null : await reader.sweep('resync', plan.resync);
   const unknown = [...reader.jobs.values()]
     .filter((job) => !digest.has(job.id) && !fromNewJobsScan.has(job.id) && mayBeStored(job, plan))
     .map((job) => job.id);
@@ -155,55 +155,84 @@ class Reader {
   constructor(private readonly deps: FetchDeps) {}
 
   /**
-   * Reads every job of `wanted` that started in a slice of it, from its start: the whole of it
-   * when it fits the time left, else a shorter slice whose pages do fit (at the pace of a first
-   * page). Null when even that failed; the error is kept.
+   * Reads `wanted` from its start in slices that fit the time left, one after the other, until it
+   * is read to its end or the time is up. Returns the part read whole (from `wanted`'s start), or
+   * null when not even the first slice could be read.
    */
-  async slice(name: string, wanted: Slice, status?: string): Promise<Slice | null> {
-    const { api, budget, pageSize } = this.deps;
-    let untilMs = wanted.untilMs;
+  async sweep(name: string, wanted: Slice, status?: string): Promise<Slice | null> {
+    let read: Slice | null = null;
+    while (!this.deps.budget.expired()) {
+      const fromMs = read?.untilMs ?? wanted.fromMs;
+      const part = await this.slice(name, { fromMs, untilMs: wanted.untilMs }, status, read !== null);
+      if (part === null) break;
+      read = { fromMs: wanted.fromMs, untilMs: part.untilMs };
+      if (part.untilMs >= wanted.untilMs || part.untilMs <= fromMs) break;
+    }
+    return read;
+  }
+
+  /**
+   * Reads every job of a slice of `wanted`, from its start: the whole of it when its pages fit the
+   * time left (at the pace of its first page), else its oldest pages that do fit; the slice then
+   * ends a second before the newest start they list (the list is newest first, so every job that
+   * started before it is on those pages). Null when not even that could be read; the error is kept.
+   */
+  private async slice(
+    name: string,
+    wanted: Slice,
+    status?: string,
+    continuing = false,
+  ): Promise<Slice | null> {
+    const { budget, pageSize } = this.deps;
+    const query = (offset: number): JobsQuery => ({
+      start_time: new Date(wanted.fromMs),
+      end_time: new Date(wanted.untilMs),
+      ...(status ? { status } : {}),
+      offset,
+      limit: pageSize,
+    });
     try {
-      for (;;) {
-        if (budget.expired()) throw new Error('no time left before the deadline');
-        const window = { start: new Date(wanted.fromMs), end: new Date(untilMs), pageSize };
-        const startedMs = budget.now();
-        const first = await api.listJobs(
-          {
-            start_time: window.start,
-            end_time: window.end,
-            ...(status ? { status } : {}),
-            offset: 0,
-            limit: pageSize,
-          },
+      if (budget.expired()) throw new Error('no time left before the deadline');
+      const startedMs = budget.now();
+      const first = await this.page(query(0));
+      const pages = Math.ceil(first.total_count / pageSize);
+      if (pages <= 1) return wanted;
+      const pageMs = Math.max(1, budget.now() - startedMs);
+      const fit = Math.min(MAX_PAGES_PER_SLICE, Math.floor(budget.left() / pageMs) - 1);
+      if (pages <= fit) {
+        const window = { start: new Date(wanted.fromMs), end: new Date(wanted.untilMs), pageSize };
+        const scan = await this.deps.api.scanJobs(
+          { ...window, ...(status ? { status } : {}), firstPage: first },
           budget.call(),
         );
-        this.pages += 1;
-        this.requests += first.requests ?? 1;
-        const pages = Math.ceil(first.total_count / pageSize);
-        if (pages <= 1) {
-          this.take(first.jobs, first.skipped);
-          return { fromMs: wanted.fromMs, untilMs };
-        }
-        const pageMs = Math.max(1, budget.now() - startedMs);
-        const fit = Math.min(MAX_PAGES_PER_SLICE, Math.floor(budget.left() / pageMs) - 1);
-        if (pages <= fit) {
-          const scan = await api.scanJobs({ ...window, ...(status ? { status } : {}) }, budget.call());
-          this.pages += scan.pages;
-          this.requests += scan.requests;
-          this.take(scan.jobs, scan.skipped);
-          return { fromMs: wanted.fromMs, untilMs };
-        }
-        // Too many pages for the time left: a shorter slice, in proportion (whole seconds, at least one).
-        const spanMs = untilMs - wanted.fromMs;
-        const shorterMs = Math.floor((spanMs * Math.max(fit, 1)) / pages / 2 / 1000) * 1000;
-        if (fit < 1 || shorterMs < 1000) throw new Error(`${pages} pages do not fit the time left`);
-        untilMs = wanted.fromMs + shorterMs;
+        this.pages += scan.pages;
+        this.requests += scan.requests;
+        this.take(scan.jobs, scan.skipped);
+        return wanted;
       }
+      if (fit < 1 && continuing) return null; // time is up: the next poll goes on from here
+      if (fit < 1) throw new Error(`${pages} pages do not fit the time left`);
+      let newestMs: number | null = null;
+      for (let index = pages - fit; index < pages; index++) {
+        const page = await this.page(query(index * pageSize));
+        for (const job of page.jobs) newestMs = Math.max(newestMs ?? 0, startMsOf(job));
+      }
+      if (newestMs === null) throw new Error(`the oldest ${fit} of ${pages} pages listed no job`);
+      return { fromMs: wanted.fromMs, untilMs: Math.max(newestMs - 1000, wanted.fromMs + 1000) };
     } catch (error) {
       this.errors.push(`${name} scan: ${describe(error)}`);
       this.firstError ??= error;
       return null;
     }
+  }
+
+  /** One page, counted and taken. */
+  private async page(query: JobsQuery): Promise<JobsPage> {
+    const page = await this.deps.api.listJobs(query, this.deps.budget.call());
+    this.pages += 1;
+    this.requests += page.requests ?? 1;
+    this.take(page.jobs, page.skipped);
+    return page;
   }
 
   /** Looks the jobs up by id; returns those the API no longer has in its window (gone). */

@@ -50,6 +50,8 @@ export interface ScanWindow {
   readonly status?: string;
   readonly name?: string;
   readonly pageSize?: 10 | 20 | 50;
+  /** The window's first page (offset 0), when the caller has read it already: the scan starts after it. */
+  readonly firstPage?: JobsPage;
 }
 
 /** How long one call may go on. */

@@ -50,6 +50,7 @@ export async function scanAllPages(
   const incomplete = (expected: number, reason: string) =>
     new JobsScanIncompleteError({ ...site, found: found(), expected, pages, reason });
 
+  let firstPage = window.firstPage;
   async function pass(): Promise<number> {
     let offset = 0;
     let previousTotal: number | undefined;
@@ -67,7 +68,9 @@ export async function scanAllPages(
         offset,
         limit: pageSize,
       };
-      const { page, requests: sent } = await fetchPage(query);
+      // The caller's first page stands for offset 0 of the first pass only.
+      const { page, requests: sent } = firstPage ? { page: firstPage, requests: 0 } : await fetchPage(query);
+      firstPage = undefined;
       pages += 1;
       pagesThisPass += 1;
       requests += sent;

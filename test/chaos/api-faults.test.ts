@@ -123,6 +123,7 @@ describe('pollTarget on a failing jobs API', () => {
     expect(publisher.events).toEqual([]);
 
     world.simulator.onPage = undefined;
+    await world.drainInjected();
     expect(await pollTarget(deps, target)).toMatchObject({ published: 25, pendingLeft: 0 });
     expect(new Set(publisher.events.map((event) => event.subject)).size).toBe(25);
   });

@@ -225,7 +225,8 @@ async function play(input: Scenario): Promise<string[]> {
         (error: unknown) => ({ report: undefined, error }),
       );
     const results = await Promise.all(processes.map(runOne));
-    if (process.env.CHAOS_DEBUG) for (const r of results) if (r.error) console.log(at, 'error', String(r.error));
+    if (process.env.CHAOS_DEBUG)
+      for (const r of results) if (r.error) console.log(at, 'error', String(r.error));
 
     simulator.onPage = undefined;
     publisher.recover();
@@ -242,7 +243,8 @@ async function play(input: Scenario): Promise<string[]> {
       }
       if (!report || process.dead || report.outcome === 'skipped') continue;
       clean = report;
-      if (globalThis.process.env.CHAOS_DEBUG) console.log(at, JSON.stringify({ ...report, target: undefined }));
+      if (globalThis.process.env.CHAOS_DEBUG)
+        console.log(at, JSON.stringify({ ...report, target: undefined }));
       cleanScans.push(...process.scans);
     }
     for (const scan of cleanScans.sort((a, b) => a.order - b.order)) {
@@ -341,7 +343,19 @@ async function play(input: Scenario): Promise<string[]> {
       findings.push(`never idle ${why}: last clean cycle ${JSON.stringify(report)}`);
   };
   await settle('after the scenario');
-  if (globalThis.process.env.CHAOS_DEBUG) { const c = await store.getCursor(target); console.log('CURSOR', c?.baselineAt, c?.watermarkMs, JSON.stringify([...(c?.jobs ?? [])]), simulator.jobs(projectId).map((j) => `${j.id} ${j.status} ${j.start_time}`).join('; ')); }
+  if (globalThis.process.env.CHAOS_DEBUG) {
+    const c = await store.getCursor(target);
+    console.log(
+      'CURSOR',
+      c?.baselineAt,
+      c?.watermarkMs,
+      JSON.stringify([...(c?.jobs ?? [])]),
+      simulator
+        .jobs(projectId)
+        .map((j) => `${j.id} ${j.status} ${j.start_time}`)
+        .join('; '),
+    );
+  }
   // Idle means nothing is left to publish: every recorded transition went out on the next cycles.
   for (const [jobId, job] of await store.loadJobs(target)) {
     for (const event of job.pending) {
@@ -420,7 +434,12 @@ describe('the outbox under random lifecycles, faults, crashes and overlapping cy
       fc.asyncProperty(scenario, async (input) => {
         expect(await play(input)).toEqual([]);
       }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true, ...(process.env.CHAOS_PATH ? { path: process.env.CHAOS_PATH } : {}) },
+      {
+        seed: SEED,
+        numRuns: RUNS,
+        endOnFailure: true,
+        ...(process.env.CHAOS_PATH ? { path: process.env.CHAOS_PATH } : {}),
+      },
     );
   }, 120_000);
 });

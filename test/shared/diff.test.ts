@@ -41,7 +41,7 @@ function diff(input: {
     fetched: input.fetched,
     options: { progressStepPercent: 0, stalledAfterSeconds: {}, announceBaseline: false, ...input.options },
     nowMs: input.nowMs ?? NOW_MS,
-    baseline: input.baseline ?? false,
+    baselineAt: input.baseline ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY,
   });
 }
 
@@ -83,8 +83,8 @@ describe('diffJobs', () => {
       },
     );
 
-    it.each(['Running', 'Completed', 'Failed', 'Paused'])(
-      'records a %s job silently on a baseline cycle that does not announce',
+    it.each(['Running', 'Paused'])(
+      'records an open %s job of the baseline silently when the baseline is not announced',
       (status) => {
         const fetched = job({ status, start_time: startedAgo(10_000), progress: 60 });
         const changes = diff({
@@ -99,6 +99,14 @@ describe('diffJobs', () => {
             transitions: [],
           },
         ]);
+      },
+    );
+
+    it.each(['Completed', 'Failed'])(
+      'leaves a %s job of the baseline alone: never recorded, never announced',
+      (status) => {
+        const fetched = job({ status, start_time: startedAgo(10_000) });
+        expect(diff({ fetched: [fetched], baseline: true })).toEqual([]);
       },
     );
 
@@ -351,20 +359,21 @@ describe('diffJobs', () => {
     });
   });
 
-  describe('a resumed baseline', () => {
-    it('records jobs that started before the cut baseline silently and announces newer ones', () => {
+  describe('the baseline instant', () => {
+    it('records an open job that started before it silently and announces one that started at or after it', () => {
       const old = job({ id: 'old', start_time: '2024-03-01T11:00:00.000Z' });
+      const same = job({ id: 'same', status: 'Completed', start_time: '2024-03-01T11:30:00.000Z' });
       const fresh = job({ id: 'fresh', start_time: '2024-03-01T11:58:00.000Z' });
       const changes = diffJobs({
         previous: new Map(),
-        fetched: [old, fresh],
+        fetched: [old, same, fresh],
         options: { progressStepPercent: 0, stalledAfterSeconds: {}, announceBaseline: false },
         nowMs: NOW_MS,
-        baseline: true,
-        baselineStartsBeforeMs: Date.parse('2024-03-01T11:30:00.000Z'),
+        baselineAt: Date.parse('2024-03-01T11:30:00.000Z'),
       });
       expect(changes.map((change) => [change.jobId, types(change)])).toEqual([
         ['old', []],
+        ['same', ['completed']],
         ['fresh', ['started']],
       ]);
     });
@@ -414,7 +423,13 @@ describe('diffJobs', () => {
         stalledAfterSeconds: Object.freeze({ '*': 60 }),
         announceBaseline: false,
       });
-      const changes = diffJobs({ previous, fetched, options, nowMs: NOW_MS, baseline: false });
+      const changes = diffJobs({
+        previous,
+        fetched,
+        options,
+        nowMs: NOW_MS,
+        baselineAt: Number.NEGATIVE_INFINITY,
+      });
       expect(types(changes[0])).toEqual(['progressed', 'stalled']);
       expect(previous.get('job-1')?.progressStep).toBeNull();
     });
@@ -453,10 +468,22 @@ describe('diffJobs', () => {
       fc.assert(
         fc.property(fc.array(stateArb), fc.array(jobArb), optionsArb, (stored, fetched, options) => {
           const previous = new Map(stored.map((s) => [s.job.id, s]));
-          const first = diffJobs({ previous, fetched, options, nowMs: NOW_MS, baseline: false });
+          const first = diffJobs({
+            previous,
+            fetched,
+            options,
+            nowMs: NOW_MS,
+            baselineAt: Number.NEGATIVE_INFINITY,
+          });
           const recorded = new Map(previous);
           for (const change of first) recorded.set(change.jobId, change.next);
-          const again = diffJobs({ previous: recorded, fetched, options, nowMs: NOW_MS, baseline: false });
+          const again = diffJobs({
+            previous: recorded,
+            fetched,
+            options,
+            nowMs: NOW_MS,
+            baselineAt: Number.NEGATIVE_INFINITY,
+          });
           expect(again).toEqual([]);
         }),
         { numRuns: 200 },
@@ -472,7 +499,12 @@ describe('diffJobs', () => {
           fc.boolean(),
           (stored, fetched, options, baseline) => {
             const previous = new Map(stored.map((s) => [s.job.id, s]));
-            const input = { previous, options, nowMs: NOW_MS, baseline };
+            const input = {
+              previous,
+              options,
+              nowMs: NOW_MS,
+              baselineAt: baseline ? Number.POSITIVE_INFINITY : 0,
+            };
             const forward = diffJobs({ ...input, fetched });
             const backward = diffJobs({ ...input, fetched: [...fetched].reverse() });
             expect(backward).toEqual(forward);

@@ -49,6 +49,10 @@ export function useWatcherWorld() {
     get simulator() {
       return sim();
     },
+    /** The dynalite endpoint, for a test that builds a DynamoDB client of its own. */
+    get dynaliteEndpoint() {
+      return dynalite.endpoint;
+    },
     /** A new project in the simulator (empty), a fresh table, and cycle deps for it. */
     async fresh(options: Partial<CycleOptions> = {}, now?: () => number) {
       const projectId = projectIds[projectCounter++];

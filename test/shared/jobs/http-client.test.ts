@@ -181,6 +181,7 @@ describe('listJobs requests', () => {
     await expect(client.listJobs({})).resolves.toEqual({
       total_count: 7,
       skipped: [],
+      requests: 1,
       jobs: [
         {
           id: 'job-0000',

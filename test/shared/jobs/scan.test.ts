@@ -3,7 +3,7 @@ import { createTokenAuthenticator } from '../../../shared/auth/token';
 import { JobsScanIncompleteError } from '../../../shared/jobs/errors';
 import { createJobsClient } from '../../../shared/jobs/http-client';
 import type { ScanWindow } from '../../../shared/jobs/jobs-client';
-import { maxPagesPerPass } from '../../../shared/jobs/scan';
+import { MAX_SCAN_PAGES, maxPagesPerPass } from '../../../shared/jobs/scan';
 import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
 import { type RawJob, rawJob, rawJobs } from './raw-jobs';
 
@@ -206,11 +206,28 @@ describe('scanJobs', () => {
   });
 });
 
+describe('scanJobs against a total_count that lies', () => {
+  it('stops at the page count its first page fixed when the total grows on every page', async () => {
+    // Each answer counts 50 more jobs than the last (issue 19, finding 7: 10,000 requests in 20 s).
+    let page = 0;
+    const error = await scanWith({
+      jobs: rawJobs(60),
+      totalCount: () => 60 + 50 * page++,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JobsScanIncompleteError);
+    expect((server?.requests ?? []).length).toBeLessThanOrEqual(2 * maxPagesPerPass(60, 50));
+  });
+
+  it('never reads more than MAX_SCAN_PAGES in a pass, whatever the first page says', () => {
+    expect(maxPagesPerPass(10_000_000, 10)).toBe(MAX_SCAN_PAGES);
+  });
+});
+
 describe('maxPagesPerPass', () => {
   it.each([
-    [0, 50, 10],
-    [125, 50, 19],
-    [125, 10, 49],
+    [0, 50, 5],
+    [125, 50, 11],
+    [125, 10, 31],
   ])('allows %i jobs in pages of %i at most %i pages', (total, pageSize, expected) => {
     expect(maxPagesPerPass(total, pageSize)).toBe(expected);
   });
