@@ -105,19 +105,28 @@ async function runPoll(
   if (fetched.newJobsError !== undefined && pendingItems.size === 0) {
     throw new CycleError(target, CycleStep.Fetch, fetched.newJobsError);
   }
+  // A first poll sets the baseline only from a whole listing of its new-jobs scan; else the next tries again.
+  if (cursor?.baselineAt == null && (fetched.newJobs?.untilMs ?? 0) < plan.nowMs) {
+    return { ...idleWork(figures, cursor, fetched.errors), deadlineReached: true };
+  }
 
   // 3. Diff against the digest, or the item where one was read.
   const previous = previousStates(cursor?.jobs ?? new Map(), fetched.jobs, fetched.stored);
-  // On the first poll everything listed was there before the watcher: the baseline.
+  // On the first poll everything listed was there before the watcher: the baseline. Until the
+  // baseline is done, the baseline's own second is the baseline's too (its jobs are recorded).
   const baselineAt = cursor?.baselineAt ?? firstBaselineAt(plan, fetched);
   const changes = diffJobs({
     previous,
     fetched: [...fetched.jobs.values()],
     options,
     nowMs: plan.nowMs,
-    baselineAt: cursor?.baselineAt ?? Number.POSITIVE_INFINITY,
+    baselineAt: cursor?.baselineDone
+      ? baselineAt
+      : cursor?.baselineAt == null
+        ? Number.POSITIVE_INFINITY
+        : baselineAt + 1000,
   });
-  if (cursor?.baselineAt == null) changes.push(...newestSecond(fetched, previous, changes, baselineAt));
+  if (!cursor?.baselineDone) changes.push(...newestSecond(fetched, previous, changes, baselineAt));
   const claim = planClaim(cursor, changes, previous, fetched.stored);
   const overlapMs = options.overlapSeconds * 1000;
   const outcome = { cursor, plan, fetched, claimed: claim.entries, baselineAt, overlapMs };
@@ -213,8 +222,9 @@ async function runPoll(
 }
 
 /**
- * The first poll records silently, besides its open jobs, the finished jobs that started in the
- * baseline's own second: a job that starts at or after the baseline is then known, or new.
+ * Until the baseline is done, its polls record silently, besides the open jobs, the finished jobs
+ * that started in the baseline's own second: a job that starts at or after the baseline is then
+ * known, or new.
  */
 function newestSecond(
   fetched: Fetched,

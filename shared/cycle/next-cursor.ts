@@ -47,7 +47,7 @@ export function nextCursor(outcome: PollOutcome): NextCursor {
   return {
     state: {
       baselineAt: outcome.baselineAt,
-      baselineDone: (cursor?.baselineDone ?? false) || (sweptRunning && !fromOthers),
+      baselineDone: (cursor?.baselineDone ?? false) || (sweptRunning && outcome.unwritten.length === 0),
       lastCycleAt: new Date(plan.nowMs).toISOString(),
       watermarkMs,
       runningFromMs,
