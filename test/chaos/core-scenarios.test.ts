@@ -8,6 +8,7 @@ import { partitionKey } from '../../shared/store/table';
 import type { TaskStore } from '../../shared/store/task-store';
 import type { Target } from '../../shared/target';
 import { useDynalite } from '../support/dynalite';
+import { itemBytes } from '../support/item-size';
 import { type PollResult, type VirtualWorld, virtualWorld, WORLD_START_MS } from '../support/virtual-world';
 import { transitionsOf } from './support/snapshot';
 
@@ -436,23 +437,4 @@ async function cursorItemBytes(w: VirtualWorld): Promise<number> {
     new GetItemCommand({ TableName: w.tableName, Key: cursorKey(w.target), ConsistentRead: true }),
   );
   return out.Item ? itemBytes(out.Item) : 0;
-}
-
-function itemBytes(item: Record<string, AttributeValue>): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
-    0,
-  );
-}
-
-function valueBytes(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|^0+/g, '').length / 2) + 1;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.B !== undefined) return value.B.length;
-  if (value.L !== undefined) return 3 + value.L.reduce((sum, each) => sum + 1 + valueBytes(each), 0);
-  if (value.M !== undefined) return 3 + itemBytes(value.M) + Object.keys(value.M).length;
-  if (value.SS !== undefined) return value.SS.reduce((sum, each) => sum + Buffer.byteLength(each), 0);
-  if (value.NS !== undefined) return value.NS.reduce((sum, each) => sum + each.length, 0);
-  return 0;
 }
