@@ -4,6 +4,8 @@
 // (`context.getRemainingTimeInMillis`) is measured in virtual time. Plain JavaScript: the bundle runs
 // under bare `node` as shipped.
 //
+// Environment: VIRTUAL_RUNTIME_TIMER_STRETCH (default 1) multiplies every real timer's delay.
+//
 // Usage: spawned with an IPC channel and TIMEOUT_MS as its argument. The parent sends
 // {"event", "clockMs", "apiOrigin", "apiLatencyMs", "ddbPort", "ddbLatencyMs"}; the runtime sets its
 // clock to clockMs, invokes the handler once and answers {"ok": true, "value"} or {"ok": false,
@@ -14,6 +16,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
+import timers from 'node:timers';
 import { pathToFileURL } from 'node:url';
 
 const env = process.env;
@@ -31,6 +34,18 @@ class VirtualDate extends RealDate {
   }
 }
 globalThis.Date = VirtualDate;
+
+// Real timers (the AWS SDK's request and connection timeouts, the jobs client's per-attempt
+// timeout) are stretched: an in-process dynalite on a loaded machine can take seconds for what
+// DynamoDB answers in milliseconds, and that must not trip a timeout the virtual world never would.
+const TIMER_STRETCH = Number(env.VIRTUAL_RUNTIME_TIMER_STRETCH ?? '1');
+// Middy's early-timeout timer is one of them (imported from node:timers), set from the virtual
+// remaining time.
+const realSetTimeout = timers.setTimeout;
+const stretchedSetTimeout = (callback, ms, ...rest) =>
+  realSetTimeout(callback, typeof ms === 'number' ? ms * TIMER_STRETCH : ms, ...rest);
+globalThis.setTimeout = stretchedSetTimeout;
+timers.setTimeout = stretchedSetTimeout;
 
 const latency = { apiOrigin: '', apiMs: 0, ddbPort: '', ddbMs: 0, ddbRequests: 0 };
 const realFetch = globalThis.fetch;
