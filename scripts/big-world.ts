@@ -159,6 +159,8 @@ interface TickLine {
   tick: number;
   phase: string;
   virtual_ms: number;
+  /** Real milliseconds the machine took for the tick (not a figure of the watcher: of this machine). */
+  real_ms: number;
   overran: boolean;
   api_requests: number;
   ddb_read_requests: number;
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
       const api = simulator.stats.requests;
       const usage = { ...meter.usage };
       const published = aws.sns.published.length;
+      const realTickMs = performance.now();
       const result: VirtualInvocation = await container.invoke({
         event,
         clockMs: startedMs,
@@ -262,6 +265,7 @@ async function main(): Promise<void> {
         tick: lines.length + 1,
         phase,
         virtual_ms: result.clockMs - startedMs,
+        real_ms: Math.round(performance.now() - realTickMs),
         overran: result.clockMs - startedMs > poll.timeoutSeconds * 1000,
         api_requests: simulator.stats.requests - api,
         ddb_read_requests: meter.usage.readRequests - usage.readRequests,
