@@ -205,7 +205,7 @@ function targetsMet(
     met: bundle.variants.external.bytes <= 350_000,
     note: `shipped with the SDK ${bundle.shipped}: ${bundle.bytes} bytes, for its load time (below)`,
   });
-  const busy = designs.cost.find((row) => row.design === 'follow-up' && row.running_share === 1);
+  const busy = designs.cost.find((row) => row.design === 'sub-tick' && row.running_share === 1);
   if (busy) {
     checks.push({
       target: 'follow-up design, jobs running 100 % of the month: <= $0.25 per target and month',

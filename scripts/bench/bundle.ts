@@ -56,7 +56,7 @@ const LOAD_ENV = {
   [LAMBDA_ENV.tableName]: 'bench-table',
   [LAMBDA_ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:bench',
   [LAMBDA_ENV.credentialsSecretId]: 'bench-secret',
-  [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
+  [LAMBDA_ENV.subTickQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
   AWS_REGION: 'eu-west-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

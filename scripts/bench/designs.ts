@@ -8,7 +8,7 @@ import { median, round } from './stats';
 
 /** Running shares the cost rows are priced at. */
 export const RUNNING_SHARES = [0.1, 0.5, 1] as const;
-const DESIGNS = [Design.None, Design.Sleeping, Design.FollowUp] as const;
+const DESIGNS = [Design.None, Design.Sleeping, Design.SubTick] as const;
 
 /** What {@link measureDesigns} found. */
 export interface DesignResults {
@@ -48,12 +48,12 @@ export async function measureDesigns(
     let next = 0;
     const project = () => projects[next++] ?? '';
     const latency: LatencyResult[] = [];
-    for (const design of [Design.None, Design.FollowUp]) {
+    for (const design of [Design.None, Design.SubTick]) {
       log(`  latency scenario, ${design}`);
       latency.push(latencyOf(await simulate(backend, project(), design, latencyPlan())));
     }
     log('  idle estate, follow-up');
-    const idle = (await simulate(backend, project(), Design.FollowUp, [])).invocations.filter(
+    const idle = (await simulate(backend, project(), Design.SubTick, [])).invocations.filter(
       (call) => call.atMs >= 0,
     );
     const most = (pick: (call: (typeof idle)[number]) => number) => Math.max(0, ...idle.map(pick));

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_AWS_ENV } from './index';
 import { type SqsStandIn, startSqsStandIn } from './sqs';
@@ -67,6 +67,24 @@ describe('startSqsStandIn', () => {
       client.send(new SendMessageCommand({ ...input, QueueUrl: sqs.queueUrl(input.QueueUrl) })),
     ).rejects.toMatchObject({ name });
     expect(sqs.sent.length).toBe(before);
+  });
+
+  it('records each entry of a SendMessageBatch with its own delay as one request, and reports a refused entry in Failed', async () => {
+    const before = { sent: sqs.sent.length, operations: sqs.operations.length };
+    const output = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: sqs.queueUrl('follow-ups'),
+        Entries: [
+          { Id: 'd15', MessageBody: 'tick', DelaySeconds: 15 },
+          { Id: 'd30', MessageBody: 'tick', DelaySeconds: 30 },
+          { Id: 'd901', MessageBody: 'tick', DelaySeconds: 901 },
+        ],
+      }),
+    );
+    expect(sqs.operations.slice(before.operations)).toEqual(['SendMessageBatch']);
+    expect(sqs.sent.slice(before.sent).map((message) => message.DelaySeconds)).toEqual([15, 30]);
+    expect(output.Successful?.map((entry) => entry.Id)).toEqual(['d15', 'd30']);
+    expect(output.Failed).toEqual([expect.objectContaining({ Id: 'd901', Code: 'InvalidParameterValue' })]);
   });
 
   it.each([
