@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,10 +11,19 @@ import { median, round } from './stats';
 
 const run = promisify(execFile);
 
+function chunkBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.mjs'))
+    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
 /** Size and load time of one variant of the poll function bundle. */
 export interface BundleVariant {
-  /** Bytes of the minified `index.mjs` (source map aside). */
+  /** Bytes of the minified entry `index.mjs` (source map aside): what a cold start loads at once. */
   readonly bytes: number;
+  /** Bytes of the chunks beside it (code splitting): the clients loaded when first used, and shared code. */
+  readonly chunk_bytes: number;
   /** Median ms to import the bundle inside a fresh `node` process (its start excluded). */
   readonly load_ms_median: number;
   /** Every process's import time, ms. */
@@ -112,6 +121,7 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
       const load = median(whole[which].map((run) => run.ms));
       return {
         bytes: statSync(files[which]).size,
+        chunk_bytes: chunkBytes(join(files[which], '..', 'chunks')),
         load_ms_median: round(load),
         load_ms: whole[which].map((run) => round(run.ms)),
         process_ms_median: round(median(whole[which].map((run) => run.wallMs))),
