@@ -333,6 +333,30 @@ describe('poll handler', () => {
     });
   });
 
+  it('logs an idle invocation in one INFO summary line and one EMF document, whatever its targets', async () => {
+    const targets = [freshTarget(), freshTarget(), freshTarget()];
+    const handler = await pollHandler(targets);
+    await handler({}, lambdaContext());
+    output = [];
+    await handler({}, lambdaContext());
+    const lines = output.flatMap((chunk) => chunk.split('\n')).filter((line) => line !== '');
+    const logLines = lines.filter((line) => !line.includes('"_aws"')).map((line) => JSON.parse(line));
+    // The idle polls log at DEBUG, which the default INFO level drops: only the summary remains.
+    expect(logLines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'poll finished',
+        trigger: 'tick',
+        targets: 3,
+        polled: 3,
+        succeeded: 3,
+        apiRequests: 3,
+        published: 0,
+      }),
+    ]);
+    expect(lines.filter((line) => line.includes('"_aws"'))).toHaveLength(1);
+  });
+
   it('starts no target when the invocation is about to time out', async () => {
     const watched = freshTarget();
     const handler = await pollHandler([watched]);
