@@ -33,6 +33,15 @@ export interface AllInRow {
   readonly targets: number;
   readonly running_share: number;
   readonly all_in_usd_per_target_month: number;
+  /**
+   * The part of it the events themselves cost, whatever the polling design: their DynamoDB writes
+   * (record, mark, claim and cursor), SNS publishes and KMS requests.
+   */
+  readonly events_usd_per_target_month: number;
+  /** The rest: what watching costs (Lambda, SQS, reads, logs, metrics, secret calls, schedule). */
+  readonly polling_usd_per_target_month: number;
+  /** Transitions announced per target and month in this scenario (they drive the events' cost). */
+  readonly transitions_per_target_month: number;
   readonly fixed_usd_per_month: number;
   readonly fixed_usd_per_month_without_dashboard: number;
   /** All targets, all in, plus the fixed cost. */
@@ -130,6 +139,7 @@ export function allInRow(run: DesignRun, targets: number, memoryMb: number, logs
     scheduler: ticks * PRICES.schedulerUsdPerInvocation,
   };
   const total = Object.values(usd).reduce((all, value) => all + value, 0);
+  const events = writeUnits * PRICES.ddbUsdPerWriteUnit + usd.sns + usd.kms;
   const fixed = fixedCost();
   const perTarget = (value: number) => round(value / targets, 4);
   return {
@@ -137,6 +147,9 @@ export function allInRow(run: DesignRun, targets: number, memoryMb: number, logs
     targets,
     running_share: run.runningShare,
     all_in_usd_per_target_month: round(total / targets, 3),
+    events_usd_per_target_month: round(events / targets, 3),
+    polling_usd_per_target_month: round((total - events) / targets, 3),
+    transitions_per_target_month: Math.round(transitions),
     fixed_usd_per_month: fixed.usd,
     fixed_usd_per_month_without_dashboard: fixed.usdWithoutDashboard,
     monthly_total_usd: round(total + fixed.usd, 2),
@@ -172,6 +185,9 @@ export function formatAllIn(rows: readonly AllInRow[]): string {
     ['targets', (row) => String(row.targets)],
     ['running', (row) => `${row.running_share * 100} %`],
     ['all-in $/target-month', (row) => row.all_in_usd_per_target_month.toFixed(3)],
+    ['of which polling', (row) => row.polling_usd_per_target_month.toFixed(3)],
+    ['events', (row) => row.events_usd_per_target_month.toFixed(3)],
+    ['transitions', (row) => String(row.transitions_per_target_month)],
     ['month total $ (fixed incl.)', (row) => row.monthly_total_usd.toFixed(2)],
     ['latency median s', (row) => String(row.latency_median_s)],
     ['Lambda', (row) => row.usd_lambda.toFixed(4)],

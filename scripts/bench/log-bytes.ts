@@ -47,6 +47,7 @@ export async function measureLogBytes(backend: Backend, projectIds: readonly str
     const sent: SubTickMessage[] = [];
     const handler = createPollHandler({
       settings: lambdaSettingsFromEnv({ WATCHER_FAST_POLL_SECONDS: '15' }),
+      allowedEndpoints: [backend.simulatorUrl],
       store,
       publishers: [memoryPublisher()],
       apiFor: apiFactory(),
