@@ -291,7 +291,10 @@ function targetsMet(
     target: 'module load <= 2 x a bare `node -e 0` (median of 5 fresh processes, the same run)',
     measured: `${bundle.load_ms_median} ms = ${bundle.load_vs_bare_node} x ${bundle.bare_node_ms_median} ms (AWS SDK ${bundle.shipped})`,
     met: bundle.load_vs_bare_node <= 2,
-    note: `external SDK ${bundle.variants.external.load_ms_median} ms (${bundle.variants.external.load_vs_bare_node} x), bundled ${bundle.variants.bundled.load_ms_median} ms (${bundle.variants.bundled.load_vs_bare_node} x)`,
+    note:
+      `external SDK ${bundle.variants.external.load_ms_median} ms (${bundle.variants.external.load_vs_bare_node} x), ` +
+      `bundled ${bundle.variants.bundled.load_ms_median} ms (${bundle.variants.bundled.load_vs_bare_node} x); the DynamoDB ` +
+      `client alone, which every poll needs: ${bundle.dynamodb_only_load_ms_median} ms (${bundle.dynamodb_only_vs_bare_node} x)`,
   });
   checks.push({
     target: 'poll bundle <= 150 KiB with the SDK external, or the bundled size stated with its load time',

@@ -44,6 +44,12 @@ export interface BundleResult extends BundleVariant {
   readonly own_load_ms_median: number;
   /** Median ms to import just those AWS SDK packages in a fresh process. */
   readonly sdk_load_ms_median: number;
+  /**
+   * Median ms to import a bundle of the DynamoDB client alone (same esbuild settings), which every
+   * poll needs: the floor the poll bundle's load is compared with.
+   */
+  readonly dynamodb_only_load_ms_median: number;
+  readonly dynamodb_only_vs_bare_node: number;
   readonly variants: Readonly<Record<PollSdk, BundleVariant>>;
 }
 
@@ -70,6 +76,13 @@ const LOAD_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
+/** The DynamoDB client and document client as the store builds them, and nothing else. */
+const DYNAMODB_ONLY = [
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+  "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+  'export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+].join('\n');
+
 const IMPORT_AND_TIME =
   'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
 const SDK_IMPORT = `await Promise.all(${JSON.stringify(SDK_PACKAGES)}.map((name) => import(name)));`;
@@ -94,6 +107,18 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
     for (const [sdk, outfile] of Object.entries(files)) {
       await build({ ...pollEsbuildOptions(outfile, sdk as PollSdk) });
     }
+    const dynamoOnly = join(outdir, 'dynamodb-only', 'index.mjs');
+    await build({
+      ...pollEsbuildOptions(dynamoOnly, PollSdk.Bundled),
+      entryPoints: undefined,
+      stdin: { contents: DYNAMODB_ONLY, resolveDir: REPO_ROOT, loader: 'js' },
+      splitting: false,
+      outdir: undefined,
+      entryNames: undefined,
+      chunkNames: undefined,
+      outExtension: undefined,
+      outfile: dynamoOnly,
+    });
     const node = async (script: string, file = ''): Promise<{ ms: number; wallMs: number }> => {
       const started = performance.now();
       const { stdout } = await run(
@@ -106,6 +131,7 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
     const bare: number[] = [];
     const whole: Record<PollSdk, { ms: number; wallMs: number }[]> = { external: [], bundled: [] };
     const own: number[] = [];
+    const dynamo: number[] = [];
     const sdk: number[] = [];
     for (let i = 0; i < processes; i++) {
       const started = performance.now();
@@ -115,6 +141,7 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
       whole.bundled.push(await node(IMPORT_AND_TIME, files.bundled));
       own.push((await node(`${SDK_IMPORT} ${IMPORT_AND_TIME}`, files.external)).ms);
       sdk.push((await node(TIME_SDK)).ms);
+      dynamo.push((await node(IMPORT_AND_TIME, dynamoOnly)).ms);
     }
     const bareMedian = median(bare);
     const variant = (which: PollSdk): BundleVariant => {
@@ -135,6 +162,8 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
       bare_node_ms_median: round(bareMedian),
       own_load_ms_median: round(median(own)),
       sdk_load_ms_median: round(median(sdk)),
+      dynamodb_only_load_ms_median: round(median(dynamo)),
+      dynamodb_only_vs_bare_node: round(median(dynamo) / bareMedian, 2),
       variants,
     };
   } finally {
