@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { ENV, englishMessage, targetSchema } from '../shared/config';
 import { LAMBDA_ENV, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
-import { followUpMessageSchema, looksLikeFollowUp } from '../shared/follow-up/message';
+import { looksLikeSubTick, subTickMessageSchema } from '../shared/sub-tick';
 import { defaultEndpoint, type Target } from '../shared/target';
 
 /** Where an invocation's targets may come from besides its event. */
@@ -17,28 +17,20 @@ export interface TargetSources {
   readonly allowedEndpoints: readonly string[];
 }
 
-/** One follow-up message of an SQS batch (shared/follow-up/): the target and the chain it continues. */
-export interface FollowUpRecord {
-  readonly messageId: string;
-  readonly target: Target;
-  readonly chain: string;
-  readonly dueMs: number;
-}
-
 /** Which targets one invocation polls, and, for an SQS batch, which message asked for which. */
 export interface EventTargets {
   /** The targets of the schedule's tick (its input, the configured ones, or fan-out messages). */
   readonly targets: readonly Target[];
-  /** Follow-up messages of the batch, in order (a target may come twice: the stale one does nothing). */
-  readonly followUps: readonly FollowUpRecord[];
+  /** The targets of the batch's sub-tick messages, once each (a duplicate message polls them once). */
+  readonly subTickTargets: readonly Target[];
   /**
    * Set for an SQS batch: message id to the keys (`<region>/<projectId>`) of the targets it carries;
-   * none for a follow-up message, which is never retried (the tick repairs a chain).
+   * none for a sub-tick message, which is never retried (the next tick polls every target).
    */
   readonly messages?: ReadonlyMap<string, readonly string[]>;
   /** Fan-out messages refused as a whole (they poll nothing), with the field at fault: retried, then dead-lettered. */
   readonly rejected: readonly { readonly messageId: string; readonly error: string }[];
-  /** Follow-up messages that do not validate: they poll nothing and are dropped (the tick is the retry). */
+  /** Sub-tick messages that do not validate: they poll nothing and are dropped (the tick is the retry). */
   readonly dropped: readonly { readonly messageId: string; readonly error: string }[];
 }
 
@@ -60,7 +52,8 @@ const payloadSchema = z.object({
  * The targets an invocation polls. A scheduled invocation: the targets of its event when it has a
  * `targets` field, else the configured ones. A batch from the fan-out queue: the targets its
  * messages carry, once each; a message that does not validate is refused as a whole. A batch from
- * the follow-up queue: one follow-up per message; one that does not validate is dropped. A target may
+ * the sub-tick queue: the targets its messages carry, once each; one that does not validate is
+ * dropped. A target may
  * name only a region's public endpoint or an allowed one, so an event cannot point the watcher (and
  * the token it sends) elsewhere.
  * @throws TargetsPayloadError for a scheduled event whose `targets` do not validate.
@@ -108,21 +101,21 @@ export function batchItemFailures(
     .map(([itemIdentifier]) => ({ itemIdentifier }));
 }
 
-const NO_MESSAGES = { followUps: [], rejected: [], dropped: [] } as const;
+const NO_MESSAGES = { subTickTargets: [], rejected: [], dropped: [] } as const;
 
 function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTargets {
   const byKey = new Map<string, Target>();
   const messages = new Map<string, readonly string[]>();
   const rejected: { messageId: string; error: string }[] = [];
-  const followUps: FollowUpRecord[] = [];
+  const subTicks = new Map<string, Target>();
   const dropped: { messageId: string; error: string }[] = [];
   for (const record of event.Records) {
     const body = jsonOrUndefined(record.body);
-    if (looksLikeFollowUp(body)) {
+    if (looksLikeSubTick(body)) {
       messages.set(record.messageId, []);
-      const followUp = parseFollowUp(body, allowed);
-      if (typeof followUp === 'string') dropped.push({ messageId: record.messageId, error: followUp });
-      else followUps.push({ messageId: record.messageId, ...followUp });
+      const targets = parseSubTick(body, allowed);
+      if (typeof targets === 'string') dropped.push({ messageId: record.messageId, error: targets });
+      else for (const target of targets) subTicks.set(targetDimension(target), target);
       continue;
     }
     const parsed = body === undefined ? 'the message body is not JSON' : parsePayload(body, allowed);
@@ -137,21 +130,26 @@ function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTar
       if (!byKey.has(keys[index] as string)) byKey.set(keys[index] as string, target);
     });
   }
-  return { targets: [...byKey.values()], followUps, messages, rejected, dropped };
+  return {
+    targets: [...byKey.values()],
+    subTickTargets: [...subTicks.values()],
+    messages,
+    rejected,
+    dropped,
+  };
 }
 
-/** A follow-up message's target, chain and due time, or what is wrong with it (`followUp.target.region: ...`). */
-function parseFollowUp(
-  body: unknown,
-  allowed: ReadonlySet<string>,
-): Omit<FollowUpRecord, 'messageId'> | string {
-  const result = followUpMessageSchema.safeParse(body, { error: englishMessage });
+/** A sub-tick message's targets, or what is wrong with it (`subTick.targets[0].region: ...`). */
+function parseSubTick(body: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
+  const result = subTickMessageSchema.safeParse(body, { error: englishMessage });
   if (!result.success) {
     return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
   }
-  const { target, chain, dueMs } = result.data.followUp;
-  const refused = endpointRefusal(target, allowed, 'followUp.target');
-  return refused ?? { target, chain, dueMs };
+  const { targets } = result.data.subTick;
+  const refused = targets.flatMap(
+    (target, index) => endpointRefusal(target, allowed, `subTick.targets[${index}]`) ?? [],
+  );
+  return refused.length > 0 ? refused.join('; ') : targets;
 }
 
 /** Why a target's endpoint is not one it may name, or undefined when it may. */

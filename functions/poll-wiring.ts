@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,13 +10,12 @@ import { authenticatorFor, credentialsFor, parseCredentialsDocument } from '../s
 import { awsClientConfig } from '../shared/aws-client-config';
 import { ConfigError, ENV, lambdaSettingsFromEnv } from '../shared/config';
 import { LAMBDA_ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contract';
-import { createSqsFollowUpSender } from '../shared/follow-up/sqs-sender';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { EVENT_BUS_HINT, parseEventBus } from '../shared/publish/event-bus';
-import { createEventBridgePublisher } from '../shared/publish/eventbridge';
-import { createSnsPublisher } from '../shared/publish/sns';
+import type { Publisher } from '../shared/publish/publisher';
 import { DynamoDbTaskStore } from '../shared/store/dynamodb-store';
+import { createSqsSubTickSender } from '../shared/sub-tick-sqs';
 import { type Target, targetEndpoint, targetKey } from '../shared/target';
 import type { PollHandlerDeps } from './poll-handler';
 
@@ -34,7 +33,7 @@ export interface PollClients {
   readonly sns?: SNSClient;
   readonly eventBridge?: EventBridgeClient;
   readonly secretsManager?: SecretsManagerClient;
-  /** Sends the follow-up messages. */
+  /** Sends the sub-tick messages. */
   readonly sqs?: SQSClient;
   /** Used for the jobs API and IAM token requests. */
   readonly fetch?: typeof fetch;
@@ -49,9 +48,13 @@ export class CredentialsSecretEmptyError extends Error {
  * Builds the poll handler's dependencies from the Lambda environment, once per container:
  * validated settings (the targets may come with each invocation's event instead), the DynamoDB
  * store, the SNS publisher (and the EventBridge one when `WATCHER_EVENT_BUS` names a bus), the
- * follow-up queue (while fast polling is on), and per target a jobs client whose credentials come
+ * sub-tick queue (while fast polling is on), and per target a jobs client whose credentials come
  * from the Secrets Manager secret (cached `maxAge` seconds; a changed secret rebuilds the target's
  * client). Fails fast with a message naming the variable at fault.
+ *
+ * Only DynamoDB is loaded with the function: the SNS, EventBridge, SQS and Secrets Manager clients
+ * are imported when first used (an idle sub-tick uses none of them), which keeps the cold start
+ * short; the deployed bundle splits them into chunks of their own (infra/bundling.ts).
  */
 export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandlerDeps {
   const settings = lambdaSettingsFromEnv(env);
@@ -62,53 +65,87 @@ export function pollDepsFromEnv(env: Env, clients: PollClients = {}): PollHandle
   const secretId = required(env, LAMBDA_ENV.credentialsSecretId);
   const maxAgeSeconds = positiveNumber(env, LAMBDA_ENV.secretMaxAgeSeconds, DEFAULT_SECRET_MAX_AGE_SECONDS);
   const minRemainingMs = positiveNumber(env, LAMBDA_ENV.minRemainingMs, DEFAULT_MIN_REMAINING_MS);
-  const followUpQueueUrl = settings.fastPollSeconds > 0 ? followUpQueue(env) : undefined;
-  const secrets = new SecretsProvider(
-    clients.secretsManager ? { awsSdkV3Client: clients.secretsManager } : { clientConfig: awsClientConfig() },
-  );
+  const subTickQueueUrl = settings.fastPollSeconds > 0 ? subTickQueue(env) : undefined;
+  const secrets = async () => {
+    const { SecretsProvider } = await import('@aws-lambda-powertools/parameters/secrets');
+    return new SecretsProvider(
+      clients.secretsManager
+        ? { awsSdkV3Client: clients.secretsManager }
+        : { clientConfig: awsClientConfig() },
+    );
+  };
   return {
     settings,
     allowedEndpoints,
     store: new DynamoDbTaskStore({ tableName, ...(clients.dynamoDb ? { client: clients.dynamoDb } : {}) }),
     publishers: [
-      createSnsPublisher({ topicArn, ...(clients.sns ? { client: clients.sns } : {}) }),
+      lazyPublisher('sns', async () =>
+        (await import('../shared/publish/sns')).createSnsPublisher({
+          topicArn,
+          ...(clients.sns ? { client: clients.sns } : {}),
+        }),
+      ),
       ...(eventBus === undefined
         ? []
         : [
-            createEventBridgePublisher({
-              eventBus,
-              ...(clients.eventBridge ? { client: clients.eventBridge } : {}),
-            }),
+            lazyPublisher('eventbridge', async () =>
+              (await import('../shared/publish/eventbridge')).createEventBridgePublisher({
+                eventBus,
+                ...(clients.eventBridge ? { client: clients.eventBridge } : {}),
+              }),
+            ),
           ]),
     ],
     apiFor: createApiFactory(secretReader(secrets, secretId, maxAgeSeconds), clients.fetch),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     minRemainingMs,
-    ...(followUpQueueUrl === undefined
+    ...(subTickQueueUrl === undefined
       ? {}
       : {
-          followUps: createSqsFollowUpSender({
-            queueUrl: followUpQueueUrl,
+          subTicks: createSqsSubTickSender({
+            queueUrl: subTickQueueUrl,
             ...(clients.sqs ? { client: clients.sqs } : {}),
           }),
         }),
   };
 }
 
-/** The follow-up queue's URL, which fast polling needs. */
-function followUpQueue(env: Env): string {
-  const value = env[LAMBDA_ENV.followUpQueueUrl]?.trim();
+/**
+ * A publisher whose module (and AWS SDK client) is imported at its first publish, not at start-up:
+ * a container that never publishes never loads it.
+ */
+export function lazyPublisher(name: string, load: () => Promise<Publisher>): Publisher {
+  let loaded: Promise<Publisher> | undefined;
+  const get = () => {
+    loaded ??= load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+  return {
+    name,
+    publish: async (events, options) => (await get()).publish(events, options),
+    async close(): Promise<void> {
+      if (loaded) await (await loaded).close?.();
+    },
+  };
+}
+
+/** The sub-tick queue's URL, which fast polling needs. */
+function subTickQueue(env: Env): string {
+  const value = env[LAMBDA_ENV.subTickQueueUrl]?.trim();
   if (!value) {
     throw new ConfigError(
-      `Invalid configuration: ${LAMBDA_ENV.followUpQueueUrl}: is required while ${ENV.fastPollSeconds} is above 0 ` +
+      `Invalid configuration: ${LAMBDA_ENV.subTickQueueUrl}: is required while ${ENV.fastPollSeconds} is above 0 ` +
         `(the stack sets it); set ${ENV.fastPollSeconds}=0 to turn fast polling off`,
     );
   }
   if (!URL.canParse(value)) {
     throw new ConfigError(
-      `Invalid configuration: ${LAMBDA_ENV.followUpQueueUrl}: must be an SQS queue URL such as ` +
-        `https://sqs.eu-west-1.amazonaws.com/123456789012/watcher-follow-up, got "${value}"`,
+      `Invalid configuration: ${LAMBDA_ENV.subTickQueueUrl}: must be an SQS queue URL such as ` +
+        `https://sqs.eu-west-1.amazonaws.com/123456789012/watcher-sub-ticks, got "${value}"`,
     );
   }
   return value;
@@ -141,17 +178,19 @@ export function createApiFactory(
 }
 
 /**
- * Reads the secret through the Powertools provider (cached `maxAgeSeconds`). One read in flight at
- * a time: targets polled concurrently share it.
+ * Reads the secret through the Powertools provider (cached `maxAgeSeconds`), built on the first
+ * read when given as a factory. One read in flight at a time: targets polled concurrently share it.
  */
 export function secretReader(
-  secrets: SecretsProvider,
+  secrets: SecretsProvider | (() => Promise<SecretsProvider>),
   secretId: string,
   maxAgeSeconds: number,
 ): () => Promise<string> {
   let inFlight: Promise<string> | undefined;
+  let provider: Promise<SecretsProvider> | undefined;
   const read = async (): Promise<string> => {
-    const value = await secrets.get(secretId, { maxAge: maxAgeSeconds });
+    provider ??= typeof secrets === 'function' ? secrets() : Promise.resolve(secrets);
+    const value = await (await provider).get(secretId, { maxAge: maxAgeSeconds });
     if (typeof value !== 'string' || value.trim() === '') {
       throw new CredentialsSecretEmptyError(
         `The credentials secret ${secretId} has no string value: put a JSON document such as ` +

@@ -1,3 +1,4 @@
+import { basename, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -42,6 +43,9 @@ function externalModulesOf(sdk: PollSdk): string[] {
   return sdk === PollSdk.External ? EXTERNAL_MODULES : [];
 }
 
+/** The script that rebuilds the poll bundle with code splitting inside CDK's bundling. */
+const SPLIT_BUNDLE_SCRIPT = fileURLToPath(new URL('./split-bundle.mjs', import.meta.url));
+
 /** Lets bundled CommonJS code call `require` inside an ES module bundle. */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __watcherCreateRequire } from 'node:module'; const require = __watcherCreateRequire(import.meta.url);";
@@ -51,9 +55,24 @@ export const ESM_REQUIRE_BANNER =
  * so packages shipping both formats contribute their tree-shakable ESM build, the AWS SDK as
  * `sdk` says (the poll function: {@link POLL_SDK}; the relay: external). Always the local esbuild
  * (never Docker), so synth works offline.
+ *
+ * The poll function (`split`) is then rebuilt with code splitting ({@link pollEsbuildOptions}):
+ * the SNS, SQS, EventBridge and Secrets Manager clients, imported only when first used
+ * (functions/poll-wiring.ts), land in chunks of their own that a cold start does not load.
  */
-export function pollBundling(sdk: PollSdk = POLL_SDK): BundlingOptions {
+export function pollBundling(sdk: PollSdk = POLL_SDK, split = true): BundlingOptions {
   return {
+    ...(split
+      ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [
+              `node "${SPLIT_BUNDLE_SCRIPT}" "${outputDir}" ${splitOptionsArgument(sdk)}`,
+            ],
+          },
+        }
+      : {}),
     format: OutputFormat.ESM,
     target: NODE_TARGET,
     minify: true,
@@ -66,12 +85,26 @@ export function pollBundling(sdk: PollSdk = POLL_SDK): BundlingOptions {
   };
 }
 
+/** The split build's options, base64 JSON (no shell quoting), for split-bundle.mjs; its outdir is CDK's. */
+function splitOptionsArgument(sdk: PollSdk): string {
+  const { outdir: _outdir, ...options } = pollEsbuildOptions('/asset-output/index.mjs', sdk);
+  return Buffer.from(JSON.stringify(options)).toString('base64');
+}
+
 /**
- * The same bundle as {@link pollBundling}, as direct esbuild options, for the scripts that measure it
- * (`npm run bundle-size`, the benchmark) without a synth.
+ * The poll function's bundle as direct esbuild options: what the stack deploys (see
+ * {@link pollBundling}), for the scripts that measure it (`npm run bundle-size`, the benchmark)
+ * without a synth. Code splitting: the entry is `outfile` (`index.mjs`), the lazily imported AWS
+ * clients go to `chunks/` beside it.
  */
 export function pollEsbuildOptions(outfile: string, sdk: PollSdk = POLL_SDK): BuildOptions {
+  const extension = extname(outfile);
   return {
+    splitting: true,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, extension),
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': extension || '.js' },
     entryPoints: [POLL_ENTRY],
     absWorkingDir: REPO_ROOT,
     bundle: true,
@@ -84,7 +117,6 @@ export function pollEsbuildOptions(outfile: string, sdk: PollSdk = POLL_SDK): Bu
     mainFields: ['module', 'main'],
     external: externalModulesOf(sdk),
     banner: { js: ESM_REQUIRE_BANNER },
-    outfile,
     logLevel: 'warning',
   };
 }
@@ -102,6 +134,6 @@ export function watcherFunctionDefaults(): NodejsFunctionProps {
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: 256,
-    bundling: pollBundling(PollSdk.External),
+    bundling: pollBundling(PollSdk.External, false),
   };
 }

@@ -20,9 +20,9 @@ import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
 import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
 import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
-import { createFollowUpQueue } from './follow-up';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
 import { type RelayProps, WatcherRelay } from './relay';
+import { createSubTickQueue } from './sub-tick';
 
 /** An SNS filter policy on the event's message attributes: attribute name to accepted values. */
 export type FilterPolicyProps = Readonly<
@@ -128,9 +128,9 @@ export interface JobWatcherProps {
    */
   readonly overlapSeconds?: number;
   /**
-   * Seconds from a poll that leaves a target's jobs running to that target's follow-up poll (a
-   * delayed message on the follow-up queue, README "How it works"); 0 turns follow-ups off and
-   * creates no queue.
+   * Seconds between the sub-ticks of each schedule interval: delayed messages on the sub-tick queue,
+   * sent by each tick in one request, that poll again the targets whose jobs are open (docs/cost.md);
+   * 0 turns fast polling off and creates no queue.
    * @default 15 (DEFAULT_FAST_POLL_SECONDS)
    */
   readonly fastPollSeconds?: number;
@@ -149,6 +149,12 @@ export interface JobWatcherProps {
    * @default - no queue
    */
   readonly queue?: QueueSubscriptionProps;
+  /**
+   * Create the CloudWatch dashboard. It costs $3 a month beyond an account's three free dashboards
+   * (docs/cost.md); the alarms and the saved failing-targets query do not need it.
+   * @default true
+   */
+  readonly dashboard?: boolean;
   /**
    * Email addresses subscribed to the alarm topic.
    * @default - none (subscribe to `alarmTopic` yourself)
@@ -244,8 +250,8 @@ export class JobWatcher extends Construct {
   readonly targetQueue: sqs.Queue | undefined;
   /** With fan-out: where target messages go that kept failing. */
   readonly targetDeadLetterQueue: sqs.Queue | undefined;
-  /** While `fastPollSeconds` is above 0: the delayed follow-up polls of targets with running jobs. */
-  readonly followUpQueue: sqs.Queue | undefined;
+  /** While `fastPollSeconds` is above 0: the sub-ticks that poll targets with open jobs between ticks. */
+  readonly subTickQueue: sqs.Queue | undefined;
   /** Where the alarms go. */
   readonly alarmTopic: sns.Topic;
   /** Encrypts both topics. */
@@ -267,8 +273,10 @@ export class JobWatcher extends Construct {
   readonly relay: WatcherRelay | undefined;
   /** The EventBridge bus, archive and schema registry, when configured. */
   readonly eventBridge: WatcherEventBridge | undefined;
-  /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
+  /** Poll errors, targets failing, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
   readonly alarms: readonly Alarm[];
+  /** The poll function's log group (its EMF documents name each busy or failed poll's target). */
+  readonly pollLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: JobWatcherProps) {
     super(scope, id);
@@ -342,20 +350,23 @@ export class JobWatcher extends Construct {
     const queues = this.queueKey && props.queue !== undefined ? this.createQueue(this.queueKey) : undefined;
     this.queue = queues?.queue;
 
+    this.pollLogGroup = new logs.LogGroup(this, 'PollLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
     this.pollFunction = this.createPollFunction(props, settings, timeout);
     this.eventBridge = props.eventBridge
       ? new WatcherEventBridge(this, 'EventBridge', { ...props.eventBridge, pollFunction: this.pollFunction })
       : undefined;
-    this.followUpQueue =
-      settings.fastPollSeconds > 0
-        ? createFollowUpQueue(this, {
-            pollFunction: this.pollFunction,
-            timeout,
-            fastPollSeconds: settings.fastPollSeconds,
-          })
-        : undefined;
     const fanOut =
       props.fanOut?.mode === 'sqs' ? this.createFanOut(props.fanOut, settings, pollRate, timeout) : undefined;
+    this.subTickQueue =
+      settings.fastPollSeconds > 0
+        ? createSubTickQueue(this, {
+            pollFunction: this.pollFunction,
+            timeout,
+            ...(props.fanOut?.mode === 'sqs' ? { maxWorkers: props.fanOut.maxWorkers ?? 10 } : {}),
+          })
+        : undefined;
     this.targetQueue = fanOut?.queue;
     this.targetDeadLetterQueue = fanOut?.deadLetterQueue;
     this.schedules = fanOut?.schedules ?? [this.createSchedule(pollRate, settings.targets)];
@@ -381,17 +392,20 @@ export class JobWatcher extends Construct {
         queues?.deadLetterQueue,
         this.relay?.deadLetterQueue,
       ].filter((queue): queue is sqs.Queue => queue !== undefined),
+      logGroup: this.pollLogGroup,
       // Two polls, at least 5 minutes, at most the day CloudWatch allows.
       heartbeatPeriod: Duration.minutes(
         Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),
       ),
     });
-    createWatcherDashboard(this, {
-      pollFunction: this.pollFunction,
-      topic: this.topic,
-      targets: settings.targets,
-      alarms: this.alarms,
-    });
+    if (props.dashboard ?? true) {
+      createWatcherDashboard(this, {
+        pollFunction: this.pollFunction,
+        topic: this.topic,
+        alarms: this.alarms,
+        logGroup: this.pollLogGroup,
+      });
+    }
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -420,9 +434,7 @@ export class JobWatcher extends Construct {
     settings: WatcherSettings,
     timeout: Duration,
   ): nodejs.NodejsFunction {
-    const logGroup = new logs.LogGroup(this, 'PollLogs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
+    const logGroup = this.pollLogGroup;
     const role = new iam.Role(this, 'PollRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'GeminiDB job watcher poll function',

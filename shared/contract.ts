@@ -25,10 +25,10 @@ export const LAMBDA_ENV = {
    */
   allowedEndpoints: 'WATCHER_ALLOWED_ENDPOINTS',
   /**
-   * URL of the follow-up queue: a poll that leaves jobs running sends its target's next poll there,
-   * delayed `fastPollSeconds` (required while `WATCHER_FAST_POLL_SECONDS` is above 0).
+   * URL of the sub-tick queue: each tick sends its interval's sub-ticks there, delayed multiples of
+   * `fastPollSeconds` (required while `WATCHER_FAST_POLL_SECONDS` is above 0).
    */
-  followUpQueueUrl: 'WATCHER_FOLLOW_UP_QUEUE_URL',
+  subTickQueueUrl: 'WATCHER_SUB_TICK_QUEUE_URL',
   /** Name or ARN of the EventBridge bus events also go to (absent: no EventBridge sink). */
   eventBus: 'WATCHER_EVENT_BUS',
 } as const;
@@ -39,38 +39,44 @@ export const SERVICE_NAME = 'geminidb-job-watcher';
 /** CloudWatch namespace of the watcher's metrics. */
 export const METRICS_NAMESPACE = 'GeminiDbJobWatcher';
 
-/** Metric names (EMF). */
+/**
+ * Metric names (EMF). None has a per-target dimension (each metric and dimension value is billed
+ * monthly): a poll's own EMF document names its target in the `target` property instead, which
+ * Logs Insights searches. Only the first three are emitted by every invocation; the others only
+ * when they are not 0, so they are billed only for the hours something happened.
+ */
 export const MetricName = {
-  /** Targets whose cycle finished (idle, done or skipped under another cycle's lease): the heartbeat. */
+  /** Targets whose poll finished (idle, done, skipped under another claim, or not polled by a sub-tick): the heartbeat. */
   CycleSucceeded: 'CycleSucceeded',
-  /** Targets whose cycle threw. Also per target. */
-  TargetFailed: 'TargetFailed',
-  /** Per target: wall time of the cycle. */
+  /** Wall time of each target's poll. */
   CycleDuration: 'CycleDuration',
-  /** Per target: HTTP requests sent to the jobs API, retries included. */
+  /** HTTP requests sent to the jobs API, retries included. */
   ApiRequests: 'ApiRequests',
+  /** Targets whose poll threw (one per failed poll, with the target as a property). */
+  TargetFailed: 'TargetFailed',
   /** Per transition type: transitions recorded. */
   Transitions: 'Transitions',
-  /** Events a sink refused (they stay in the outbox). Also per target. */
+  /** Events a sink refused (they stay in the outbox). */
   PublishFailures: 'PublishFailures',
-  /** Per target: events still in the outbox after the cycle. */
+  /** Events still in the outbox after a poll. */
   PendingEvents: 'PendingEvents',
-  /** Job records the API sent that do not fit the document, left out of the cycle. Also per target. */
+  /** Job records the API sent that do not fit the document, left out of the poll. */
   SkippedRecords: 'SkippedRecords',
-  /** Jobs whose record or mark failed (retried next cycle). Also per target. */
+  /** Jobs whose record or mark failed (retried next poll). */
   RecordFailures: 'RecordFailures',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /** Dimension names besides `service`. */
 export const MetricDimension = {
-  /** `<region>/<projectId>` of a target. */
-  target: 'target',
   /** Transition type suffix (`completed`, `failed`, ...). */
   type: 'type',
 } as const;
 
-/** Value of the `target` dimension. */
+/** Property (not a dimension) of a poll's EMF document and log lines naming its target. */
+export const TARGET_PROPERTY = 'target';
+
+/** How a target is named in logs and EMF properties: `<region>/<projectId>`. */
 export function targetDimension(target: { readonly region: string; readonly projectId: string }): string {
   return `${target.region}/${target.projectId}`;
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,10 +11,19 @@ import { median, round } from './stats';
 
 const run = promisify(execFile);
 
+function chunkBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.mjs'))
+    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
 /** Size and load time of one variant of the poll function bundle. */
 export interface BundleVariant {
-  /** Bytes of the minified `index.mjs` (source map aside). */
+  /** Bytes of the minified entry `index.mjs` (source map aside): what a cold start loads at once. */
   readonly bytes: number;
+  /** Bytes of the chunks beside it (code splitting): the clients loaded when first used, and shared code. */
+  readonly chunk_bytes: number;
   /** Median ms to import the bundle inside a fresh `node` process (its start excluded). */
   readonly load_ms_median: number;
   /** Every process's import time, ms. */
@@ -35,6 +44,12 @@ export interface BundleResult extends BundleVariant {
   readonly own_load_ms_median: number;
   /** Median ms to import just those AWS SDK packages in a fresh process. */
   readonly sdk_load_ms_median: number;
+  /**
+   * Median ms to import a bundle of the DynamoDB client alone (same esbuild settings), which every
+   * poll needs: the floor the poll bundle's load is compared with.
+   */
+  readonly dynamodb_only_load_ms_median: number;
+  readonly dynamodb_only_vs_bare_node: number;
   readonly variants: Readonly<Record<PollSdk, BundleVariant>>;
 }
 
@@ -56,10 +71,17 @@ const LOAD_ENV = {
   [LAMBDA_ENV.tableName]: 'bench-table',
   [LAMBDA_ENV.topicArn]: 'arn:aws:sns:eu-west-1:123456789012:bench',
   [LAMBDA_ENV.credentialsSecretId]: 'bench-secret',
-  [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
+  [LAMBDA_ENV.subTickQueueUrl]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
   AWS_REGION: 'eu-west-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
+
+/** The DynamoDB client and document client as the store builds them, and nothing else. */
+const DYNAMODB_ONLY = [
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+  "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+  'export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+].join('\n');
 
 const IMPORT_AND_TIME =
   'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
@@ -85,6 +107,18 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
     for (const [sdk, outfile] of Object.entries(files)) {
       await build({ ...pollEsbuildOptions(outfile, sdk as PollSdk) });
     }
+    const dynamoOnly = join(outdir, 'dynamodb-only', 'index.mjs');
+    await build({
+      ...pollEsbuildOptions(dynamoOnly, PollSdk.Bundled),
+      entryPoints: undefined,
+      stdin: { contents: DYNAMODB_ONLY, resolveDir: REPO_ROOT, loader: 'js' },
+      splitting: false,
+      outdir: undefined,
+      entryNames: undefined,
+      chunkNames: undefined,
+      outExtension: undefined,
+      outfile: dynamoOnly,
+    });
     const node = async (script: string, file = ''): Promise<{ ms: number; wallMs: number }> => {
       const started = performance.now();
       const { stdout } = await run(
@@ -97,6 +131,7 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
     const bare: number[] = [];
     const whole: Record<PollSdk, { ms: number; wallMs: number }[]> = { external: [], bundled: [] };
     const own: number[] = [];
+    const dynamo: number[] = [];
     const sdk: number[] = [];
     for (let i = 0; i < processes; i++) {
       const started = performance.now();
@@ -106,12 +141,14 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
       whole.bundled.push(await node(IMPORT_AND_TIME, files.bundled));
       own.push((await node(`${SDK_IMPORT} ${IMPORT_AND_TIME}`, files.external)).ms);
       sdk.push((await node(TIME_SDK)).ms);
+      dynamo.push((await node(IMPORT_AND_TIME, dynamoOnly)).ms);
     }
     const bareMedian = median(bare);
     const variant = (which: PollSdk): BundleVariant => {
       const load = median(whole[which].map((run) => run.ms));
       return {
         bytes: statSync(files[which]).size,
+        chunk_bytes: chunkBytes(join(files[which], '..', 'chunks')),
         load_ms_median: round(load),
         load_ms: whole[which].map((run) => round(run.ms)),
         process_ms_median: round(median(whole[which].map((run) => run.wallMs))),
@@ -125,6 +162,8 @@ export async function measureBundle(processes = 5): Promise<BundleResult> {
       bare_node_ms_median: round(bareMedian),
       own_load_ms_median: round(median(own)),
       sdk_load_ms_median: round(median(sdk)),
+      dynamodb_only_load_ms_median: round(median(dynamo)),
+      dynamodb_only_vs_bare_node: round(median(dynamo) / bareMedian, 2),
       variants,
     };
   } finally {

@@ -66,7 +66,12 @@ export interface CostRow {
   readonly design: Design;
   /** Share of the time the target has a job running (0.1, 0.5, 1). */
   readonly running_share: number;
+  /** Lambda, SQS and DynamoDB only, for one target (the figure of earlier benches). */
   readonly usd_per_target_month: number;
+  /** Everything the account pays for one target but the fixed cost (all-in.ts). */
+  readonly all_in_usd_per_target_month: number;
+  /** What the deployment pays every month whatever it polls (all-in.ts `fixedCost`). */
+  readonly fixed_usd_per_month: number;
   readonly latency_median_s: number;
   readonly latency_p90_s: number;
   /** The month's figures behind the price. */

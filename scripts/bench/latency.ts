@@ -3,7 +3,7 @@ import { median, round } from './stats';
 
 /** Detection latency (job change to event) of one polling design, over simulated time. */
 export interface LatencyResult {
-  /** Fast polling on: the follow-up design; off: one poll per schedule tick. */
+  /** Fast polling on: the sub-tick design; off: one poll per schedule tick. */
   readonly adaptive: boolean;
   readonly design: Design;
   readonly transitions: number;

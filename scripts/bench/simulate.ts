@@ -2,9 +2,8 @@ import { localDynamoClient } from '../../local/dynalite';
 import { DEFAULT_FAST_POLL_SECONDS, DEFAULT_SCHEDULE_SECONDS } from '../../shared/config';
 import { type CycleReport, ScanKind } from '../../shared/cycle/cycle';
 import { pollAll } from '../../shared/cycle/poll-all';
-import type { FollowUpMessage } from '../../shared/follow-up/message';
-import { type PollRequest, pollRequests } from '../../shared/follow-up/poll-chained';
 import { DynamoDbTaskStore } from '../../shared/store/dynamodb-store';
+import { type PollRequest, pollRequests, subTickDelays, Trigger } from '../../shared/sub-tick';
 import type { Backend } from './backend-client';
 import { BENCH_TABLES } from './names';
 import { ASSUMPTIONS } from './prices';
@@ -17,8 +16,8 @@ export const Design = {
   None: 'none',
   /** The invocation stays alive and polls targets with running jobs every `fastPollSeconds` (before issue 13). */
   Sleeping: 'sleeping',
-  /** A delayed SQS message per target with running jobs (shared/follow-up/). */
-  FollowUp: 'follow-up',
+  /** Each tick sends its interval's sub-ticks in one SQS batch; they poll targets with open jobs (shared/sub-tick.ts). */
+  SubTick: 'sub-tick',
 } as const;
 export type Design = (typeof Design)[keyof typeof Design];
 
@@ -30,8 +29,8 @@ export interface PlannedJob {
 
 /** One Lambda invocation as the bench saw it. */
 export interface Invocation {
-  /** What invoked it: the schedule, or a follow-up message. */
-  readonly kind: 'tick' | 'follow-up';
+  /** What invoked it: the schedule, or a sub-tick message. */
+  readonly kind: 'tick' | 'sub-tick';
   /** When it started, ms from the first job slot (the baseline tick is at -60 000). */
   readonly atMs: number;
   readonly transitions: number;
@@ -40,7 +39,7 @@ export interface Invocation {
   readonly apiRequests: number;
   readonly readUnits: number;
   readonly writeUnits: number;
-  /** SQS requests it caused: the follow-ups it sent, and the receive and delete of the one it was given. */
+  /** SQS requests it caused: the batch of sub-ticks it sent, and the receive and delete of the one it was given. */
   readonly sqsRequests: number;
   /** Wall time in this process (the backend runs in its own), virtual sleeps included. */
   readonly wallMs: number;
@@ -60,8 +59,9 @@ export interface SimulationResult {
   readonly apiRequests: number;
   readonly readUnits: number;
   readonly writeUnits: number;
-  readonly followUpsSent: number;
-  readonly followUpsDelivered: number;
+  /** SQS requests that sent sub-ticks, and sub-tick messages delivered. */
+  readonly subTickBatchesSent: number;
+  readonly subTicksDelivered: number;
   /** Seconds from each job's start or end to its event. */
   readonly samples: readonly { readonly kind: 'started' | 'completed'; readonly seconds: number }[];
 }
@@ -75,8 +75,8 @@ const TAIL_MS = 5 * 60_000;
 /**
  * Runs one design over a scenario on a simulated clock (sleeps and message delays pass at once; the
  * cycles' own time counts): a schedule tick every 60 s from the start (the first one records the
- * baseline), the planned jobs starting and completing from 60 s on, and, for the follow-up design,
- * each follow-up message delivered at its due time. Every figure is counted as the Lambda would be
+ * baseline), the planned jobs starting and completing from 60 s on, and, for the sub-tick design,
+ * each tick's sub-ticks delivered at their delays. Every figure is counted as the Lambda would be
  * billed for it.
  */
 export async function simulate(
@@ -155,7 +155,7 @@ export async function simulate(
       return reports.reduce((sum, report) => sum + report.apiRequests, 0);
     };
     const invoke = async (kind: Invocation['kind'], work: () => Promise<number>): Promise<void> => {
-      const deliveries = kind === 'follow-up' ? 1 : 0;
+      const deliveries = kind === 'sub-tick' ? 1 : 0;
       const before = { ...counts };
       const cpuBefore = process.cpuUsage();
       const virtualBefore = now();
@@ -176,40 +176,32 @@ export async function simulate(
       });
     };
 
-    // The follow-up queue: messages become visible at their delay; delivered in time order.
-    const queue: { atMs: number; message: FollowUpMessage }[] = [];
-    const chainDeps = {
-      ...deps,
-      fastPollSeconds: FAST_POLL_SECONDS,
-      followUps: {
-        async send(message: FollowUpMessage, delaySeconds: number) {
-          counts.sent += 1;
-          queue.push({ atMs: now() + delaySeconds * 1000, message });
-        },
-      },
-    };
-    const chained = async (request: PollRequest) => {
-      const result = await pollRequests(chainDeps, [request], { concurrency: 1 });
+    // The sub-tick queue: messages become visible at their delay; delivered in time order.
+    const queue: number[] = [];
+    const delays = subTickDelays(SCHEDULE_MS / 1000, FAST_POLL_SECONDS);
+    const polled = async (request: PollRequest) => {
+      const result = await pollRequests(deps, [request], { concurrency: 1 });
       if (result.failures.length > 0) throw result.failures[0]?.error;
       return count(result.reports);
     };
 
     for (let tickMs = startMs; tickMs < endMs; ) {
-      const next = queue.reduce<(typeof queue)[number] | undefined>(
-        (soonest, entry) => (soonest === undefined || entry.atMs < soonest.atMs ? entry : soonest),
-        undefined,
-      );
-      if (design === Design.FollowUp && next !== undefined && next.atMs < tickMs) {
-        queue.splice(queue.indexOf(next), 1);
-        await advanceTo(next.atMs);
+      const next = queue[0];
+      if (design === Design.SubTick && next !== undefined && next < tickMs) {
+        queue.shift();
+        await advanceTo(next);
         delivered += 1;
-        const { chain, dueMs } = next.message.followUp;
-        await invoke('follow-up', () => chained({ target, trigger: { kind: 'follow-up', chain, dueMs } }));
+        await invoke('sub-tick', () => polled({ target, trigger: Trigger.SubTick }));
         continue;
       }
       await advanceTo(tickMs);
-      if (design === Design.FollowUp) {
-        await invoke('tick', () => chained({ target, trigger: { kind: 'tick' } }));
+      if (design === Design.SubTick) {
+        await invoke('tick', () => {
+          // One SendMessageBatch per tick, at its start.
+          counts.sent += 1;
+          queue.push(...delays.map((delay) => tickMs + delay * 1000));
+          return polled({ target, trigger: Trigger.Tick });
+        });
       } else if (design === Design.None) {
         await invoke('tick', async () => {
           const result = await pollAll(deps, [target], { concurrency: 1 });
@@ -252,8 +244,8 @@ export async function simulate(
       apiRequests: counts.apiRequests,
       readUnits: counts.readUnits,
       writeUnits: counts.writeUnits,
-      followUpsSent: counts.sent,
-      followUpsDelivered: delivered,
+      subTickBatchesSent: counts.sent,
+      subTicksDelivered: delivered,
       samples,
     };
   } finally {

@@ -2,10 +2,10 @@ import { type PollAllDeps, type PollAllResult, pollAll } from '../../shared/cycl
 import type { Target } from '../../shared/target';
 
 /**
- * A bench-only model of the design the follow-up chain replaced (the watcher's `pollUntil` until
+ * A bench-only model of the design fast polling used before issue 13 (the watcher's `pollUntil` until
  * issue 13): the invocation polls every target, then sleeps and polls the targets with running jobs
  * every `fastPollSeconds` until shortly before the next schedule tick. Kept here so the bench can
- * price it beside the follow-up design; the product has one way, shared/follow-up/.
+ * price it beside the sub-tick design; the product has one way, shared/sub-tick.ts.
  */
 
 /** How {@link pollUntil} paces its rounds. */

@@ -41,7 +41,6 @@ import type {
   Cursor,
   CursorState,
   CursorWrite,
-  FollowUp,
   JobRecord,
   PendingJob,
   RecordResult,
@@ -228,37 +227,6 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
         key: this.key(target, CURSOR_SORT_KEY),
         isOwn: (old) => ownWrite(old as CursorItem | undefined, owner, next),
       },
-    );
-    return result.ok;
-  }
-
-  /** As the port says; removing a follow-up when none is expected sends nothing and answers true. */
-  async setFollowUp(target: Target, next: FollowUp | null, expectedChain: string | null): Promise<boolean> {
-    if (next === null && expectedChain === null) return true;
-    const names: Record<string, string> = { '#follow': 'follow_up' };
-    const values: Record<string, unknown> = {};
-    let condition: string;
-    if (expectedChain === null) {
-      names['#pk'] = TableKeys.partition;
-      condition = 'attribute_exists(#pk) AND attribute_not_exists(#follow)';
-    } else {
-      names['#chain'] = 'chain';
-      values[':expected'] = expectedChain;
-      condition = '#follow.#chain = :expected';
-    }
-    if (next !== null) values[':follow'] = { chain: next.chain, due_ms: next.dueMs };
-    const result = await this.conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(target, CURSOR_SORT_KEY),
-          UpdateExpression: next === null ? 'REMOVE #follow' : 'SET #follow = :follow',
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      ),
     );
     return result.ok;
   }

@@ -93,7 +93,6 @@ export interface CursorItem {
   readonly jobs?: readonly (readonly [string, ...DigestTuple])[] | Readonly<Record<string, DigestTuple>>;
   /** The pending set: `<expected version>:<start seconds>:<job id>` strings (a DynamoDB string set). */
   readonly pending?: ReadonlySet<string>;
-  readonly follow_up?: { readonly chain: string; readonly due_ms: number };
 }
 
 /** A time as stored: epoch ms when that round-trips to the same ISO text. */
@@ -262,7 +261,6 @@ export function toCursor(item: CursorItem): Cursor {
     resyncFromMs: value(item.resync_from_ms),
     resyncUntilMs: value(item.resync_until_ms),
     jobs,
-    followUp: item.follow_up ? { chain: item.follow_up.chain, dueMs: item.follow_up.due_ms } : null,
     pending: [...(item.pending ?? [])].flatMap((entry) => {
       const parsed = parsePendingEntry(entry);
       return parsed ? [parsed] : [];

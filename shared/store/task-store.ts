@@ -72,20 +72,12 @@ export interface CursorState extends ResyncPosition {
   readonly jobs: ReadonlyMap<string, JobDigest>;
 }
 
-/** The target's follow-up poll (shared/follow-up/), written by `setFollowUp` alone. */
-export interface FollowUp {
-  readonly chain: string;
-  /** Epoch ms the message becomes visible. */
-  readonly dueMs: number;
-}
-
 /** The cursor as read: its state, revision (the optimistic lock), claim and pending set. */
 export interface Cursor extends CursorState {
   /** Bumped by every write of the cursor; null on a cursor written before revisions existed. */
   readonly revision: number | null;
   readonly claim: Claim | null;
   readonly pending: readonly PendingJob[];
-  readonly followUp: FollowUp | null;
 }
 
 /** What a poll writes for one changed job. */
@@ -144,8 +136,6 @@ export interface TaskStore {
     done: readonly PendingJob[],
     condition: CursorWrite,
   ): Promise<boolean>;
-  /** Records the target's next follow-up (null removes it), if the recorded one is still `expectedChain`. */
-  setFollowUp(target: Target, next: FollowUp | null, expectedChain: string | null): Promise<boolean>;
   /** Every stored job of the target, by job id (strongly consistent). */
   loadJobs(target: Target): Promise<Map<string, StoredJob>>;
   /** One stored job, or null (strongly consistent). */

@@ -239,6 +239,5 @@ function bind(store: TaskStore): TaskStore {
     getJobs: store.getJobs.bind(store),
     recordJob: store.recordJob.bind(store),
     markPublished: store.markPublished.bind(store),
-    setFollowUp: store.setFollowUp.bind(store),
   };
 }

@@ -28,7 +28,7 @@ describe('targetsForEvent, scheduled', () => {
   it('polls every configured target when the event carries none', () => {
     expect(targetsForEvent({}, configured)).toEqual({
       targets: [a, b],
-      followUps: [],
+      subTickTargets: [],
       rejected: [],
       dropped: [],
     });
@@ -94,34 +94,30 @@ describe('targetsForEvent, fan-out batch', () => {
   });
 });
 
-describe('targetsForEvent, follow-up batch', () => {
-  const followUp = (target: unknown, chain: unknown = 'chain-1', dueMs: unknown = 1_767_607_215_000) => ({
-    followUp: { target, chain, dueMs },
-  });
+describe('targetsForEvent, sub-tick batch', () => {
+  const subTick = (...targets: unknown[]) => ({ subTick: { targets } });
 
-  it('reads one follow-up per message, never retried, and drops the ones that do not validate', () => {
+  it('reads the targets of sub-tick messages once each, never retried, and drops the ones that do not validate', () => {
     const event = {
       Records: [
-        record('f1', followUp(a)),
-        record('f2', followUp(b, 'chain-2')),
-        record('f3', followUp({ ...a, endpoint: 'https://evil.example.com' })),
-        record('f4', followUp(a, '')),
-        record('f5', followUp(a, 'chain-5', 'soon')),
+        record('s1', subTick(a, b)),
+        record('s2', subTick(a)),
+        record('s3', subTick({ ...a, endpoint: 'https://evil.example.com' })),
+        record('s4', subTick()),
+        record('s5', subTick({ region: 'nowhere-1', projectId: 'x' })),
       ],
     };
     const result = targetsForEvent(event, fromEvents);
     expect(result.targets).toEqual([]);
-    expect(result.followUps).toEqual([
-      { messageId: 'f1', target: a, chain: 'chain-1', dueMs: 1_767_607_215_000 },
-      { messageId: 'f2', target: b, chain: 'chain-2', dueMs: 1_767_607_215_000 },
-    ]);
+    // A duplicated sub-tick (s2 repeats a target of s1) polls its targets once.
+    expect(result.subTickTargets).toEqual([a, b]);
     expect(result.dropped).toEqual([
       {
-        messageId: 'f3',
-        error: expect.stringMatching(/^followUp\.target\.endpoint: https:\/\/evil\.example\.com is not/),
+        messageId: 's3',
+        error: expect.stringMatching(/^subTick\.targets\[0\]\.endpoint: https:\/\/evil\.example\.com is not/),
       },
-      { messageId: 'f4', error: expect.stringMatching(/^followUp\.chain: /) },
-      { messageId: 'f5', error: expect.stringMatching(/^followUp\.dueMs: /) },
+      { messageId: 's4', error: expect.stringMatching(/^subTick\.targets: needs at least one target/) },
+      { messageId: 's5', error: expect.stringMatching(/^subTick\.targets\[0\]\.region: /) },
     ]);
     expect(result.rejected).toEqual([]);
     const failedEverywhere = {

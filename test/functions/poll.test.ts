@@ -94,7 +94,7 @@ async function lambdaEnv(targets: readonly Target[]): Promise<Record<string, str
   return {
     ...(targets.length > 0 ? { [ENV.targets]: JSON.stringify(targets) } : {}),
     [ENV.leaseSeconds]: '60',
-    // No follow-ups: test/functions/poll-follow-up.test.ts runs the chain against an SQS stand-in.
+    // No sub-ticks: test/functions/poll-sub-tick.test.ts runs them against an SQS stand-in.
     [ENV.fastPollSeconds]: '0',
     [LAMBDA_ENV.tableName]: await dynalite.freshTable(),
     [LAMBDA_ENV.topicArn]: TOPIC_ARN,
@@ -128,7 +128,12 @@ function lambdaContext(remainingMs = 60_000): Context {
 }
 
 /** The EMF records written so far: metric name to `{ value, dimensions }` entries. */
-function emfRecords(): { metrics: Record<string, unknown>; dimensions: Record<string, string> }[] {
+function emfRecords(): {
+  metrics: Record<string, unknown>;
+  dimensions: Record<string, string>;
+  /** The `target` property (never a dimension), when the document is one target's. */
+  target?: string;
+}[] {
   return output
     .flatMap((chunk) => chunk.split('\n'))
     .filter((line) => line.includes('"_aws"'))
@@ -141,6 +146,7 @@ function emfRecords(): { metrics: Record<string, unknown>; dimensions: Record<st
       return {
         metrics: Object.fromEntries(metricNames.map((name) => [name, record[name]])),
         dimensions: Object.fromEntries(dimensionNames.map((name) => [name, record[name]])),
+        ...(typeof record.target === 'string' ? { target: record.target } : {}),
       };
     });
 }
@@ -214,7 +220,8 @@ describe('poll handler', () => {
     const summary: PollSummary = await handler({}, lambdaContext());
     expect(summary.succeeded).toBe(1);
     expect(summary.failed).toEqual([{ target: target(missing), error: expect.stringContaining('404') }]);
-    const failedMetric = emfRecords().find((record) => record.dimensions.target === target(missing));
+    const failedMetric = emfRecords().find((record) => record.target === target(missing));
+    expect(failedMetric?.dimensions).toEqual({ service: 'geminidb-job-watcher' });
     expect(failedMetric?.metrics).toEqual({ TargetFailed: 1 });
     expect(output.join('')).toContain('"message":"target failed"');
   });
@@ -225,7 +232,7 @@ describe('poll handler', () => {
     await expect(handler({}, lambdaContext())).rejects.toThrow(AllTargetsFailedError);
   });
 
-  it('emits the cycle, API, transition and heartbeat metrics as EMF', async () => {
+  it('emits metrics without a target dimension: a busy poll its own EMF document naming the target, idle polls in the totals', async () => {
     const watched = freshTarget();
     simulator.addJob(watched.projectId, { name: 'BackupInstance', start_time: minutesAgo(2) });
     const handler = await pollHandler([watched]);
@@ -235,26 +242,33 @@ describe('poll handler', () => {
     await handler({}, lambdaContext());
 
     const records = emfRecords();
-    const perTarget = records.find((record) => record.dimensions.target === target(watched));
-    expect(perTarget?.dimensions).toEqual({ service: 'geminidb-job-watcher', target: target(watched) });
-    expect(perTarget?.metrics).toMatchObject({
+    for (const record of records) expect(Object.keys(record.dimensions)).not.toContain('target');
+    const perTarget = records.find((record) => record.target === target(watched));
+    expect(perTarget?.dimensions).toEqual({ service: 'geminidb-job-watcher' });
+    // Zeros are left out: a metric is billed only for the hours it is written.
+    expect(perTarget?.metrics).toEqual({
+      CycleSucceeded: 1,
+      CycleDuration: expect.any(Number),
       ApiRequests: 1,
-      PendingEvents: 0,
-      PublishFailures: 0,
-      TargetFailed: 0,
     });
-    expect(perTarget?.metrics.CycleDuration).toEqual(expect.any(Number));
     expect(records.find((record) => record.dimensions.type === 'started')?.metrics).toEqual({
       Transitions: 1,
     });
-    const totals = records.find((record) => 'CycleSucceeded' in record.metrics);
+    const totals = records.find(
+      (record) => record.target === undefined && 'CycleSucceeded' in record.metrics,
+    );
     expect(totals?.dimensions).toEqual({ service: 'geminidb-job-watcher' });
-    expect(totals?.metrics).toEqual({
+    expect(totals?.metrics).toEqual({ CycleSucceeded: 0 });
+
+    // An idle poll writes no document of its own: its figures are in the invocation's.
+    output = [];
+    await handler({}, lambdaContext());
+    const idle = emfRecords();
+    expect(idle).toHaveLength(1);
+    expect(idle[0]?.metrics).toEqual({
       CycleSucceeded: 1,
-      TargetFailed: 0,
-      PublishFailures: 0,
-      SkippedRecords: 0,
-      RecordFailures: 0,
+      CycleDuration: expect.any(Number),
+      ApiRequests: 1,
     });
   });
 
@@ -286,8 +300,9 @@ describe('poll handler', () => {
         message: `target ${target(watched)}: left out job ${odd.id}: start_time: expected a time like 2023-09-12T06:44:01+0000, got "the day before yesterday" (it does not fit the jobs API document; the other jobs go on)`,
       }),
     ]);
-    const perTarget = emfRecords().find((record) => record.dimensions.target === target(watched));
-    expect(perTarget?.metrics).toMatchObject({ SkippedRecords: 1, RecordFailures: 0 });
+    const perTarget = emfRecords().find((record) => record.target === target(watched));
+    expect(perTarget?.metrics).toMatchObject({ SkippedRecords: 1 });
+    expect(perTarget?.metrics).not.toHaveProperty('RecordFailures');
   });
 
   it('counts a refused publish in the metrics and leaves the event pending', async () => {
@@ -308,14 +323,38 @@ describe('poll handler', () => {
 
     const summary: PollSummary = await handler({}, lambdaContext());
     expect(summary).toMatchObject({ succeeded: 1, published: 0, pendingLeft: 1, publishErrors: 1 });
-    const totals = emfRecords().find((record) => 'CycleSucceeded' in record.metrics);
-    expect(totals?.metrics).toEqual({
+    const perTarget = emfRecords().find((record) => record.target === target(watched));
+    expect(perTarget?.metrics).toEqual({
       CycleSucceeded: 1,
-      TargetFailed: 0,
+      CycleDuration: expect.any(Number),
+      ApiRequests: 1,
+      PendingEvents: 1,
       PublishFailures: 1,
-      SkippedRecords: 0,
-      RecordFailures: 0,
     });
+  });
+
+  it('logs an idle invocation in one INFO summary line and one EMF document, whatever its targets', async () => {
+    const targets = [freshTarget(), freshTarget(), freshTarget()];
+    const handler = await pollHandler(targets);
+    await handler({}, lambdaContext());
+    output = [];
+    await handler({}, lambdaContext());
+    const lines = output.flatMap((chunk) => chunk.split('\n')).filter((line) => line !== '');
+    const logLines = lines.filter((line) => !line.includes('"_aws"')).map((line) => JSON.parse(line));
+    // The idle polls log at DEBUG, which the default INFO level drops: only the summary remains.
+    expect(logLines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'poll finished',
+        trigger: 'tick',
+        targets: 3,
+        polled: 3,
+        succeeded: 3,
+        apiRequests: 3,
+        published: 0,
+      }),
+    ]);
+    expect(lines.filter((line) => line.includes('"_aws"'))).toHaveLength(1);
   });
 
   it('starts no target when the invocation is about to time out', async () => {
@@ -443,7 +482,7 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
       [LAMBDA_ENV.allowedEndpoints]: '["https://gaussdb-nosql.example.com"]',
-      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
+      [LAMBDA_ENV.subTickQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/sub-ticks',
     };
     const deps = pollDepsFromEnv(env);
     expect(deps.settings.targets).toEqual([]);
@@ -451,18 +490,18 @@ describe('pollDepsFromEnv', () => {
   });
 
   it.each([
-    [undefined, /WATCHER_FOLLOW_UP_QUEUE_URL: is required while WATCHER_FAST_POLL_SECONDS is above 0/],
-    ['not a url', /WATCHER_FOLLOW_UP_QUEUE_URL: must be an SQS queue URL such as https:\/\/sqs\./],
-  ])('names a follow-up queue URL %s while fast polling is on', (queueUrl, message) => {
+    [undefined, /WATCHER_SUB_TICK_QUEUE_URL: is required while WATCHER_FAST_POLL_SECONDS is above 0/],
+    ['not a url', /WATCHER_SUB_TICK_QUEUE_URL: must be an SQS queue URL such as https:\/\/sqs\./],
+  ])('names a sub-tick queue URL %s while fast polling is on', (queueUrl, message) => {
     const env = {
       [ENV.targets]: JSON.stringify([{ region: REGION, projectId: 'p1' }]),
       [LAMBDA_ENV.tableName]: 't',
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
-      ...(queueUrl === undefined ? {} : { [LAMBDA_ENV.followUpQueueUrl]: queueUrl }),
+      ...(queueUrl === undefined ? {} : { [LAMBDA_ENV.subTickQueueUrl]: queueUrl }),
     };
     expect(() => pollDepsFromEnv(env)).toThrow(message);
-    expect(pollDepsFromEnv({ ...env, [ENV.fastPollSeconds]: '0' }).followUps).toBeUndefined();
+    expect(pollDepsFromEnv({ ...env, [ENV.fastPollSeconds]: '0' }).subTicks).toBeUndefined();
   });
 
   it.each([
@@ -477,7 +516,7 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.tableName]: 't',
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
-      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
+      [LAMBDA_ENV.subTickQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/sub-ticks',
       ...extra,
     };
     expect(pollDepsFromEnv(env).publishers.map((publisher) => publisher.name)).toEqual(sinks);
@@ -488,7 +527,7 @@ describe('pollDepsFromEnv', () => {
       [LAMBDA_ENV.tableName]: 't',
       [LAMBDA_ENV.topicArn]: TOPIC_ARN,
       [LAMBDA_ENV.credentialsSecretId]: SECRET_ID,
-      [LAMBDA_ENV.followUpQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/follow-up',
+      [LAMBDA_ENV.subTickQueueUrl]: 'https://sqs.ap-southeast-1.amazonaws.com/123456789012/sub-ticks',
       [LAMBDA_ENV.eventBus]: 'arn:aws:sns:eu-west-1:123456789012:jobs',
     };
     expect(() => pollDepsFromEnv(env)).toThrow(

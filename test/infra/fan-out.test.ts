@@ -59,10 +59,10 @@ describe('JobWatcher fanOut', () => {
 
   it('invokes the poll function directly from one schedule without fan-out', () => {
     const { watcher, template } = synth({});
-    // The follow-up queue's only.
+    // The sub-tick queue's only.
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('FollowUpQueue'), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('SubTickQueue'), 'Arn'] },
     });
     template.resourceCountIs('AWS::Scheduler::Schedule', 1);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {

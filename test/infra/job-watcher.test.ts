@@ -86,10 +86,11 @@ describe('JobWatcher without subscriptions', () => {
     const { app, stack } = variant(MINIMAL_CONFIG);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::KMS::Key', 1);
-    // The failure queue and the follow-up queue.
+    // The failure queue and the sub-tick queue.
     template.resourceCountIs('AWS::SQS::Queue', 2);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBe(4);
+    // Poll errors, targets failing, heartbeat, failure queue, delivery failures: none per target.
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBe(5);
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'AlarmTopicArn',
       'CredentialsSecret',

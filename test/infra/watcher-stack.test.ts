@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -264,7 +264,7 @@ describe('WatcherStack topic', () => {
 });
 
 describe('WatcherStack permissions', () => {
-  it('grants the poll role only the table, topic, key, secret, log group, failure and follow-up queue it uses', () => {
+  it('grants the poll role only the table, topic, key, secret, log group, failure and sub-tick queue it uses', () => {
     const policy = Object.values(
       template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [ref('WatcherPollRole')] },
@@ -298,7 +298,7 @@ describe('WatcherStack permissions', () => {
         Resource: arnOfResolved(policy, 'WatcherFailureQueue'),
       },
       {
-        // Consuming it (the event source mapping) and sending follow-ups to it.
+        // Consuming it (the event source mapping) and sending sub-ticks to it.
         Action: [
           'sqs:ChangeMessageVisibility',
           'sqs:DeleteMessage',
@@ -308,7 +308,7 @@ describe('WatcherStack permissions', () => {
           'sqs:SendMessage',
         ],
         Effect: 'Allow',
-        Resource: arnOfResolved(policy, 'WatcherFollowUpQueue'),
+        Resource: arnOfResolved(policy, 'WatcherSubTickQueue'),
       },
     ]);
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -332,7 +332,7 @@ describe('WatcherStack permissions', () => {
 });
 
 describe('WatcherStack alarms and dashboard', () => {
-  it('alarms on poll errors, a missing heartbeat, each dead-letter queue and SNS delivery failures', () => {
+  it('alarms on poll errors, targets failing, a missing heartbeat, each dead-letter queue and SNS delivery failures', () => {
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     expect(
       Object.keys(alarms)
@@ -345,6 +345,7 @@ describe('WatcherStack alarms and dashboard', () => {
       'HeartbeatAlarm',
       'PollErrorsAlarm',
       'QueueDeadLetterQueueNotEmptyAlarm',
+      'TargetsFailingAlarm',
     ]);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([refTo('WatcherAlarmTopic')]);
@@ -365,11 +366,31 @@ describe('WatcherStack alarms and dashboard', () => {
     });
   });
 
-  it('adds invocation errors, target failures and publish failures in the poll errors alarm', () => {
+  it('alarms once on failing targets, with no target dimension, naming the saved query that lists them', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: MetricName.TargetFailed,
+      Dimensions: [{ Name: 'service', Value: 'geminidb-job-watcher' }],
+      Statistic: 'Sum',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      AlarmDescription: Match.stringLikeRegexp(
+        'saved Logs Insights query "geminidb-job-watcher/failing-targets-',
+      ),
+    });
+    template.hasResourceProperties('AWS::Logs::QueryDefinition', {
+      Name: Match.stringLikeRegexp('^geminidb-job-watcher/failing-targets-'),
+      QueryString: Match.stringLikeRegexp('by target'),
+      LogGroupNames: [ref('WatcherPollLogs')],
+    });
+  });
+
+  it('adds invocation errors and publish failures in the poll errors alarm', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'FILL(invocationErrors, 0) + FILL(targetFailures, 0) + FILL(publishFailures, 0)',
+          Expression: 'FILL(invocationErrors, 0) + FILL(publishFailures, 0)',
         }),
         Match.objectLike({
           MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'Errors' }) }),
@@ -390,7 +411,7 @@ describe('WatcherStack alarms and dashboard', () => {
     });
   });
 
-  it('draws transitions by type and cycle duration, API requests and errors per target on one dashboard', () => {
+  it('draws transitions by type, duration, API requests, errors and, through Logs Insights, failures per target', () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const text of [
@@ -399,23 +420,42 @@ describe('WatcherStack alarms and dashboard', () => {
       MetricName.CycleDuration,
       MetricName.ApiRequests,
       MetricName.TargetFailed,
-      'ap-southeast-1/0549b4a43100d4f32f51c01c2fe4acdb',
-      'eu-west-101/a1b2c3',
+      'Failures per target',
+      'stats sum(TargetFailed) as failures',
       'status_changed',
     ]) {
       expect(body).toContain(text);
     }
+    // The widgets do not grow with the targets: no target is named on the dashboard.
+    expect(body).not.toContain('0549b4a43100d4f32f51c01c2fe4acdb');
   });
 });
 
 describe('WatcherStack bundle', () => {
-  it('bundles the poll function as minified ESM with a source map and its AWS SDK clients in it', () => {
+  it('bundles the poll function as minified ESM with a source map, its AWS SDK clients split into chunks loaded when first used', () => {
     const [size] = bundleSizes(assemblyDir);
     expect(size).toBeDefined();
     const code = readFileSync(join(assemblyDir, size?.asset ?? '', 'index.mjs'), 'utf8');
+    const chunksDir = join(assemblyDir, size?.asset ?? '', 'chunks');
+    const chunks = readdirSync(chunksDir)
+      .filter((name) => name.endsWith('.mjs'))
+      .map((name) => readFileSync(join(chunksDir, name), 'utf8'))
+      .join('\n');
     // Tree-shaken into the bundle (it loads faster than the runtime's copy: bench, bundle.variants).
-    expect(code).not.toMatch(/from"@aws-sdk\//);
-    expect(code).toContain('SendMessage');
+    expect(`${code}${chunks}`).not.toMatch(/from"@aws-sdk\//);
+    // The SQS, SNS, EventBridge and Secrets Manager clients (their wire target prefixes) are in
+    // chunks the entry imports dynamically only; DynamoDB, which every poll uses, is in the entry.
+    for (const client of [
+      'AmazonSQS',
+      'AmazonSimpleNotificationService',
+      'AWSEvents',
+      'GetSecretValueRequest',
+    ]) {
+      expect(chunks).toContain(client);
+      expect(code).not.toContain(client);
+    }
+    expect(code).toContain('DynamoDB_20120810');
+    expect(code).toMatch(/import\("\.\/chunks\/[^"]+\.mjs"\)/);
     // Minified: long lines (the few short ones are the banner and multi-line template literals).
     expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
@@ -447,7 +487,7 @@ describe('WatcherStack cdk-nag', () => {
       'AwsSolutions-SMG4 GeminiDbJobWatcher/Watcher/CredentialsSecret',
       'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/FailureQueue',
       'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/DeliveryDeadLetterQueue',
-      'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/FollowUpQueue',
+      'AwsSolutions-SQS3 GeminiDbJobWatcher/Watcher/SubTickQueue',
     ]);
     for (const { reason } of acknowledgements(app)) expect(reason.length).toBeGreaterThan(80);
   });

@@ -25,7 +25,6 @@ function cursor(jobs: [string, JobDigest][], overrides: Partial<Cursor> = {}): C
     revision: 3,
     claim: null,
     pending: [],
-    followUp: null,
     baselineAt: minutesAgo(600),
     baselineDone: true,
     lastCycleAt: null,

@@ -338,7 +338,6 @@ describe('DynamoDbTaskStore claim and cursor', () => {
       revision: 2,
       claim: null,
       pending: [pendingJob('job-2')],
-      followUp: null,
     });
   });
 

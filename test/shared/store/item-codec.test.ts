@@ -102,7 +102,6 @@ describe('toCursor', () => {
       resyncUntilMs: null,
       jobs: new Map(),
       pending: [],
-      followUp: null,
     });
   });
 

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_AWS_ENV } from './index';
 import { type SqsStandIn, startSqsStandIn } from './sqs';
@@ -7,7 +7,7 @@ let sqs: SqsStandIn;
 let client: SQSClient;
 
 beforeAll(async () => {
-  sqs = await startSqsStandIn({ queues: ['follow-ups', 'fan-out.fifo'] });
+  sqs = await startSqsStandIn({ queues: ['sub-ticks', 'fan-out.fifo'] });
 });
 afterAll(() => sqs.close());
 beforeEach(() => {
@@ -22,14 +22,14 @@ afterEach(() => {
 
 describe('startSqsStandIn', () => {
   it('records a delayed SendMessage with its attributes and answers the MD5 the SDK checks', async () => {
-    const queueUrl = sqs.queueUrl('follow-ups');
+    const queueUrl = sqs.queueUrl('sub-ticks');
     const output = await client.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: '{"target":"ap-southeast-1/p1"}',
         DelaySeconds: 15,
         MessageAttributes: {
-          kind: { DataType: 'String', StringValue: 'follow-up' },
+          kind: { DataType: 'String', StringValue: 'sub-tick' },
           raw: { DataType: 'Binary', BinaryValue: Uint8Array.from([7]) },
         },
       }),
@@ -37,11 +37,11 @@ describe('startSqsStandIn', () => {
     expect(sqs.sent.at(-1)).toEqual({
       MessageId: output.MessageId,
       QueueUrl: queueUrl,
-      queueName: 'follow-ups',
+      queueName: 'sub-ticks',
       MessageBody: '{"target":"ap-southeast-1/p1"}',
       DelaySeconds: 15,
       MessageAttributes: {
-        kind: { DataType: 'String', StringValue: 'follow-up' },
+        kind: { DataType: 'String', StringValue: 'sub-tick' },
         raw: { DataType: 'Binary', BinaryValue: Buffer.from([7]) },
       },
     });
@@ -52,7 +52,7 @@ describe('startSqsStandIn', () => {
     ['an unknown queue', { QueueUrl: 'nope', MessageBody: 'x' }, 'QueueDoesNotExist'],
     [
       'a delay over 15 minutes',
-      { QueueUrl: 'follow-ups', MessageBody: 'x', DelaySeconds: 901 },
+      { QueueUrl: 'sub-ticks', MessageBody: 'x', DelaySeconds: 901 },
       'InvalidParameterValue',
     ],
     [
@@ -69,6 +69,24 @@ describe('startSqsStandIn', () => {
     expect(sqs.sent.length).toBe(before);
   });
 
+  it('records each entry of a SendMessageBatch with its own delay as one request, and reports a refused entry in Failed', async () => {
+    const before = { sent: sqs.sent.length, operations: sqs.operations.length };
+    const output = await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: sqs.queueUrl('sub-ticks'),
+        Entries: [
+          { Id: 'd15', MessageBody: 'tick', DelaySeconds: 15 },
+          { Id: 'd30', MessageBody: 'tick', DelaySeconds: 30 },
+          { Id: 'd901', MessageBody: 'tick', DelaySeconds: 901 },
+        ],
+      }),
+    );
+    expect(sqs.operations.slice(before.operations)).toEqual(['SendMessageBatch']);
+    expect(sqs.sent.slice(before.sent).map((message) => message.DelaySeconds)).toEqual([15, 30]);
+    expect(output.Successful?.map((entry) => entry.Id)).toEqual(['d15', 'd30']);
+    expect(output.Failed).toEqual([expect.objectContaining({ Id: 'd901', Code: 'InvalidParameterValue' })]);
+  });
+
   it.each([
     ['server', 'InternalFailure'],
     ['throttle', 'RequestThrottled'],
@@ -76,7 +94,7 @@ describe('startSqsStandIn', () => {
     const once = new SQSClient({ maxAttempts: 1 });
     sqs.failNext(1, failure);
     await expect(
-      once.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('follow-ups'), MessageBody: 'x' })),
+      once.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('sub-ticks'), MessageBody: 'x' })),
     ).rejects.toMatchObject({ name });
     once.destroy();
   });

@@ -28,10 +28,12 @@ export interface SentMessage {
   readonly MessageDeduplicationId?: string;
 }
 
-/** A local SQS: `SendMessage` over awsJson1_0. */
+/** A local SQS: `SendMessage` and `SendMessageBatch` over awsJson1_0. */
 export interface SqsStandIn extends StandIn {
-  /** Accepted messages, in order. */
+  /** Accepted messages, in order (each entry of a batch is one). */
   readonly sent: readonly SentMessage[];
+  /** Operations served, in order (`SendMessage`, `SendMessageBatch`): the billed requests. */
+  readonly operations: readonly string[];
   /**
    * The URL of queue `name` on this stand-in. Use it as the queue URL everywhere: for `SendMessage`
    * the SDK sends to the host of `QueueUrl`, not to `AWS_ENDPOINT_URL_SQS`, unless the client is
@@ -50,7 +52,8 @@ export interface SqsStandInOptions {
  * Starts a local SQS that speaks awsJson1_0 with awsQuery-compatible errors (the protocol of
  * `@aws-sdk/client-sqs`). It answers `MD5OfMessageBody`, which the SDK checks, refuses a
  * `DelaySeconds` outside 0-900 and, on a FIFO queue, any per-message delay or a missing
- * `MessageGroupId`, as SQS does.
+ * `MessageGroupId`, as SQS does. In a `SendMessageBatch` an entry it refuses is reported in
+ * `Failed` and the others are accepted; more than ten entries refuse the whole batch.
  */
 export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<SqsStandIn> {
   const protocol = jsonProtocol({
@@ -65,6 +68,54 @@ export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<
     },
   });
   const sent: SentMessage[] = [];
+  const operations: string[] = [];
+
+  /** Validates and records one message; throws what SQS would answer for it. */
+  const accept = (queueUrl: string, queueName: string, input: Record<string, unknown>): SentMessage => {
+    const body = stringField(input, 'MessageBody', true);
+    if (body === '') throw invalidValue('MessageBody', body, 'The message body must not be empty.');
+    const delay = input.DelaySeconds;
+    if (
+      delay !== undefined &&
+      (!Number.isInteger(delay) || (delay as number) < 0 || (delay as number) > SQS_MAX_DELAY_SECONDS)
+    ) {
+      throw invalidValue(
+        'DelaySeconds',
+        String(delay),
+        `Must be between 0 and ${SQS_MAX_DELAY_SECONDS}, if provided.`,
+      );
+    }
+    const groupId = stringField(input, 'MessageGroupId');
+    if (queueName.endsWith('.fifo')) {
+      if ((delay as number | undefined) !== undefined && delay !== 0) {
+        throw invalidValue(
+          'DelaySeconds',
+          String(delay),
+          'The request include parameter that is not valid for this queue type.',
+        );
+      }
+      if (groupId === undefined) {
+        throw new AwsStandInError({
+          status: 400,
+          code: 'MissingParameter',
+          message: 'The request must contain the parameter MessageGroupId.',
+        });
+      }
+    }
+    const deduplicationId = stringField(input, 'MessageDeduplicationId');
+    const message: SentMessage = {
+      MessageId: randomUUID(),
+      QueueUrl: queueUrl,
+      queueName,
+      MessageBody: body,
+      ...(delay === undefined ? {} : { DelaySeconds: delay as number }),
+      MessageAttributes: decodeAttributes(input.MessageAttributes),
+      ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
+      ...(deduplicationId === undefined ? {} : { MessageDeduplicationId: deduplicationId }),
+    };
+    sent.push(message);
+    return message;
+  };
 
   const standIn = await startStandIn({
     signingName: 'sqs',
@@ -72,7 +123,7 @@ export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<
     protocol,
     throttle: { status: 400, code: 'RequestThrottled', message: 'Request is throttled.' },
     handle(operation, request) {
-      if (operation !== 'SendMessage') {
+      if (operation !== 'SendMessage' && operation !== 'SendMessageBatch') {
         throw new AwsStandInError({
           status: 400,
           code: 'UnknownOperationException',
@@ -89,58 +140,50 @@ export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<
           message: 'The specified queue does not exist.',
         });
       }
-      const body = stringField(input, 'MessageBody', true);
-      if (body === '') throw invalidValue('MessageBody', body, 'The message body must not be empty.');
-      const delay = input.DelaySeconds;
-      if (
-        delay !== undefined &&
-        (!Number.isInteger(delay) || (delay as number) < 0 || (delay as number) > SQS_MAX_DELAY_SECONDS)
-      ) {
-        throw invalidValue(
-          'DelaySeconds',
-          String(delay),
-          `Must be between 0 and ${SQS_MAX_DELAY_SECONDS}, if provided.`,
-        );
+      operations.push(operation);
+      if (operation === 'SendMessage') {
+        const message = accept(queueUrl, queueName, input);
+        return protocol.result({ MessageId: message.MessageId, MD5OfMessageBody: md5(message.MessageBody) });
       }
-      const groupId = stringField(input, 'MessageGroupId');
-      if (queueName.endsWith('.fifo')) {
-        if ((delay as number | undefined) !== undefined && delay !== 0) {
-          throw invalidValue(
-            'DelaySeconds',
-            String(delay),
-            'The request include parameter that is not valid for this queue type.',
-          );
-        }
-        if (groupId === undefined) {
-          throw new AwsStandInError({
-            status: 400,
-            code: 'MissingParameter',
-            message: 'The request must contain the parameter MessageGroupId.',
+      const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+      if (entries.length === 0 || entries.length > 10) {
+        throw new AwsStandInError({
+          status: 400,
+          code:
+            entries.length === 0
+              ? 'AWS.SimpleQueueService.EmptyBatchRequest'
+              : 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+          message: `A batch takes 1 to 10 entries, got ${entries.length}.`,
+        });
+      }
+      const Successful: unknown[] = [];
+      const Failed: unknown[] = [];
+      for (const entry of entries) {
+        const id = stringField(entry, 'Id', true);
+        try {
+          const message = accept(queueUrl, queueName, entry);
+          Successful.push({
+            Id: id,
+            MessageId: message.MessageId,
+            MD5OfMessageBody: md5(message.MessageBody),
           });
+        } catch (error) {
+          if (!(error instanceof AwsStandInError)) throw error;
+          Failed.push({ Id: id, SenderFault: true, Code: error.spec.code, Message: error.spec.message });
         }
       }
-      const deduplicationId = stringField(input, 'MessageDeduplicationId');
-      const message: SentMessage = {
-        MessageId: randomUUID(),
-        QueueUrl: queueUrl,
-        queueName,
-        MessageBody: body,
-        ...(delay === undefined ? {} : { DelaySeconds: delay as number }),
-        MessageAttributes: decodeAttributes(input.MessageAttributes),
-        ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
-        ...(deduplicationId === undefined ? {} : { MessageDeduplicationId: deduplicationId }),
-      };
-      sent.push(message);
-      return protocol.result({
-        MessageId: message.MessageId,
-        MD5OfMessageBody: createHash('md5').update(body).digest('hex'),
-      });
+      return protocol.result({ Successful, Failed });
     },
   });
   return Object.assign(standIn, {
     sent,
+    operations,
     queueUrl: (name: string) => `${standIn.url}/${STAND_IN_ACCOUNT_ID}/${name}`,
   });
+}
+
+function md5(body: string): string {
+  return createHash('md5').update(body).digest('hex');
 }
 
 function invalidValue(parameter: string, value: string, reason: string): AwsStandInError {

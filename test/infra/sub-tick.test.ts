@@ -10,26 +10,26 @@ const targets = [{ region: 'ap-southeast-1', projectId: 'p01' }];
 
 function synth(props: Partial<JobWatcherProps> = {}) {
   const app = new App({ context: NO_BUNDLING });
-  const stack = new Stack(app, 'FollowUp');
+  const stack = new Stack(app, 'SubTick');
   const watcher = new JobWatcher(stack, 'Watcher', { targets, ...props });
   return { app, watcher, template: Template.fromStack(stack) };
 }
 
-const followUpArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherFollowUpQueue'), 'Arn'] };
+const subTickArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherSubTickQueue'), 'Arn'] };
 
-describe('JobWatcher follow-up queue', () => {
+describe('JobWatcher sub-tick queue', () => {
   it('is an encrypted, TLS-only standard queue with a short retention and no dead-letter queue', () => {
     const { watcher, template } = synth();
-    expect(watcher.followUpQueue).toBeDefined();
+    expect(watcher.subTickQueue).toBeDefined();
     const queues = template.findResources('AWS::SQS::Queue', {
       Properties: { SqsManagedSseEnabled: true, VisibilityTimeout: 360 },
     });
-    const [queue] = Object.entries(queues).filter(([id]) => id.startsWith('WatcherFollowUpQueue'));
-    // fastPollSeconds (15) + six function timeouts (360) + a minute: one retry of a message an invocation died on.
+    const [queue] = Object.entries(queues).filter(([id]) => id.startsWith('WatcherSubTickQueue'));
+    // SQS's longest delay (900) + six function timeouts (360) + a minute: one retry of a message an invocation died on.
     expect(queue?.[1].Properties).toEqual({
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 360,
-      MessageRetentionPeriod: 435,
+      MessageRetentionPeriod: 1320,
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queue?.[0] }],
@@ -45,12 +45,12 @@ describe('JobWatcher follow-up queue', () => {
     });
   });
 
-  it('triggers the poll function in small batches with partial batch responses', () => {
+  it('triggers the poll function one message at a time with partial batch responses', () => {
     const { template } = synth();
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: followUpArn,
+      EventSourceArn: subTickArn,
       FunctionName: { Ref: Match.stringLikeRegexp('^WatcherPollFunction') },
-      BatchSize: 10,
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -63,42 +63,46 @@ describe('JobWatcher follow-up queue', () => {
     );
     const sending = statements.filter((statement) => [statement.Action].flat().includes('sqs:SendMessage'));
     expect(sending.map((statement) => JSON.stringify(statement.Resource))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/WatcherFollowUpQueue/)]),
+      expect.arrayContaining([expect.stringMatching(/WatcherSubTickQueue/)]),
     );
     for (const statement of sending) {
-      expect(JSON.stringify(statement.Resource)).toMatch(/WatcherFollowUpQueue|WatcherFailureQueue/);
+      expect(JSON.stringify(statement.Resource)).toMatch(/WatcherSubTickQueue|WatcherFailureQueue/);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          [LAMBDA_ENV.followUpQueueUrl]: { Ref: Match.stringLikeRegexp('^WatcherFollowUpQueue') },
+          [LAMBDA_ENV.subTickQueueUrl]: { Ref: Match.stringLikeRegexp('^WatcherSubTickQueue') },
         }),
       },
     });
   });
 
-  it('sizes the retention from fastPollSeconds and the timeout', () => {
+  it('sizes the retention from the longest delay and the timeout', () => {
     const { template } = synth({ fastPollSeconds: 120, timeout: Duration.seconds(30), leaseSeconds: 60 });
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 180,
-      MessageRetentionPeriod: 120 + 180 + 60,
+      MessageRetentionPeriod: 900 + 180 + 60,
     });
   });
 
   it('is not created with fast polling off (fastPollSeconds 0), nor is its variable', () => {
     const { watcher, template } = synth({ fastPollSeconds: 0 });
-    expect(watcher.followUpQueue).toBeUndefined();
+    expect(watcher.subTickQueue).toBeUndefined();
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(fn?.Properties.Environment.Variables).not.toHaveProperty(LAMBDA_ENV.followUpQueueUrl);
+    expect(fn?.Properties.Environment.Variables).not.toHaveProperty(LAMBDA_ENV.subTickQueueUrl);
     expect(fn?.Properties.Environment.Variables).toMatchObject({ WATCHER_FAST_POLL_SECONDS: '0' });
   });
 
   it('sits beside the fan-out queue, each with its own event source, and cdk-nag finds nothing unacknowledged', () => {
-    const { app, template } = synth({ fanOut: { mode: 'sqs' } });
+    const { app, template } = synth({ fanOut: { mode: 'sqs', maxWorkers: 7 } });
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { EventSourceArn: followUpArn });
+    // Sub-ticks of many slices are spread over as many workers as the fan-out's.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: subTickArn,
+      ScalingConfig: { MaximumConcurrency: 7 },
+    });
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
     expect(new AwsSolutionsChecks().validateScope(synth().app).violations).toEqual([]);
   });
