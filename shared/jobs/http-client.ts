@@ -98,13 +98,42 @@ function parseEndpoint(endpoint: string): URL {
 
 const MIN_REDACTED_CHARS = 8;
 
-/** `text` with every credential-looking header value (long enough to be one) replaced. */
+/**
+ * The forms a header value can take in an error text: as sent, JSON-escaped (Node quotes an invalid
+ * header value with `JSON.stringify`), and each piece between control characters.
+ */
+function secretForms(value: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break is where a value splits
+  const pieces = value.split(/[\u0000-\u001f\u007f]+/);
+  return [value, JSON.stringify(value).slice(1, -1), ...pieces].filter(
+    (form) => form.length >= MIN_REDACTED_CHARS,
+  );
+}
+
+/** `text` with every credential-looking header value (long enough to be one) replaced, in each of its forms. */
 function redact(text: string, headers: Readonly<Record<string, string>>): string {
   let result = text;
   for (const value of Object.values(headers)) {
-    if (value.length >= MIN_REDACTED_CHARS) result = result.split(value).join('[redacted]');
+    for (const form of secretForms(value)) result = result.split(form).join('[redacted]');
   }
   return result;
+}
+
+/**
+ * A copy of a fetch failure whose message (and its cause's) has the credentials redacted: the raw
+ * error of an invalid header quotes the header, and it would reach logs and the failure queue.
+ */
+function redactedNetworkError(error: unknown, headers: Readonly<Record<string, string>>): Error {
+  const copy = (value: unknown, depth: number): Error => {
+    const source = value instanceof Error ? value : new Error(String(value));
+    const cause = depth < 3 && source.cause !== undefined ? { cause: copy(source.cause, depth + 1) } : {};
+    const safe = new Error(redact(source.message, headers), cause);
+    safe.name = source.name;
+    const code = (source as { code?: unknown }).code;
+    if (typeof code === 'string') Object.assign(safe, { code });
+    return safe;
+  };
+  return copy(error, 0);
 }
 
 /** Huawei's error body: `{"error_code": "...", "error_msg": "..."}` (some gateways nest it under `error`). */
@@ -221,7 +250,9 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
             problem: redact(parsed.problem, authHeaders),
           };
     } catch (error) {
-      return timedOut ? { kind: 'timeout', timeoutMs: attemptTimeoutMs } : { kind: 'network', error };
+      return timedOut
+        ? { kind: 'timeout', timeoutMs: attemptTimeoutMs }
+        : { kind: 'network', error: redactedNetworkError(error, authHeaders) };
     } finally {
       clearTimeout(timer);
     }

@@ -684,3 +684,29 @@ describe('scanJobs with a time budget', () => {
     expect(server.requests).toHaveLength(3);
   });
 });
+
+describe('finding 1: a network error never carries a credential', () => {
+  const SECRET_TOKEN = 'gQpjbi1ub3J0aC00STS-secret-part\nsecond-secret-line';
+  /** An authenticator that hands out a header Node's fetch refuses, as a pasted token would. */
+  const brokenAuth: Authenticator = {
+    kind: 'token',
+    headersFor: async () => ({ 'X-Auth-Token': SECRET_TOKEN }),
+  };
+
+  it('redacts the header value from the message and every cause when fetch refuses the header', async () => {
+    const server = await serve(json(200, PAGE));
+    const { client } = clientFor(server, { auth: brokenAuth, maxAttempts: 1 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsNetworkError);
+    const texts: string[] = [];
+    for (let current: unknown = error; current instanceof Error; current = current.cause) {
+      texts.push(current.message, String(current.stack));
+    }
+    const all = texts.join('\n');
+    expect(all).toContain('[redacted]');
+    for (const piece of ['gQpjbi1ub3J0aC00STS', 'second-secret-line', 'secret-part']) {
+      expect(all).not.toContain(piece);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+});
