@@ -1,3 +1,4 @@
+import { MAX_IAM_BODY_BYTES, readBodyCapped } from '../read-body';
 import type { Authenticator } from './authenticator';
 import {
   AuthConfigError,
@@ -140,6 +141,7 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
   async function attempt(timeoutMs: number): Promise<Attempt> {
     let response: Response;
     let body: string;
+    let complete: boolean;
     try {
       response = await doFetch(tokensUrl, {
         method: 'POST',
@@ -148,9 +150,15 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      body = await response.text();
+      ({ text: body, complete } = await readBodyCapped(response, MAX_IAM_BODY_BYTES));
     } catch (cause) {
       return { kind: 'retryable', cause };
+    }
+    if (!complete && response.status >= 200 && response.status < 300) {
+      throw new IamResponseError(
+        iamHost,
+        `a body within ${MAX_IAM_BODY_BYTES} bytes (reading stopped there)`,
+      );
     }
     if (response.status === 401) throw new IamAuthenticationError(principal, iamHost);
     if (response.status === 429 || response.status >= 500)

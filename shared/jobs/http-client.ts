@@ -1,10 +1,12 @@
 import type { Authenticator } from '../auth/authenticator';
+import { MAX_JOBS_PAGE_BYTES, readBodyCapped } from '../read-body';
 import {
   InvalidJobsClientOptionsError,
   JobsApiError,
   type JobsCallSite,
   JobsDeadlineError,
   JobsNetworkError,
+  JobsResponseTooLargeError,
   JobsThrottledError,
   JobsTimeoutError,
   JobsUnauthorizedError,
@@ -59,6 +61,7 @@ type Attempt =
   | { readonly kind: 'page'; readonly status: number; readonly page: JobsPage }
   | { readonly kind: 'malformed'; readonly status: number; readonly body: string; readonly problem: string }
   | { readonly kind: 'http'; readonly status: number; readonly headers: Headers; readonly body: string }
+  | { readonly kind: 'too-large'; readonly status: number; readonly maxBytes: number }
   | { readonly kind: 'timeout'; readonly timeoutMs: number }
   | { readonly kind: 'network'; readonly error: unknown };
 
@@ -187,6 +190,8 @@ function describeAttempt(attempt: Attempt): string | undefined {
       const { errorCode } = readErrorBody(attempt.body);
       return `HTTP ${attempt.status}${errorCode ? ` ${errorCode}` : ''}`;
     }
+    case 'too-large':
+      return `body larger than ${attempt.maxBytes} bytes`;
     case 'timeout':
       return `timeout after ${attempt.timeoutMs} ms`;
     case 'network':
@@ -234,10 +239,14 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         signal: controller.signal,
         redirect: 'manual',
       });
-      const body = await response.text();
+      const { text: body, complete } = await readBodyCapped(response, MAX_JOBS_PAGE_BYTES);
+      const success = response.status >= 200 && response.status <= 299;
+      if (success && !complete) {
+        return { kind: 'too-large', status: response.status, maxBytes: MAX_JOBS_PAGE_BYTES };
+      }
       // A debugging proxy may echo request headers: keep credentials out of what errors carry.
       const safeBody = redact(body, authHeaders);
-      if (response.status < 200 || response.status > 299) {
+      if (!success) {
         return { kind: 'http', status: response.status, headers: response.headers, body: safeBody };
       }
       const parsed = parseJobsBody(body);
@@ -291,6 +300,8 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         });
       case 'http':
         return httpError(attempt, attempts);
+      case 'too-large':
+        return new JobsResponseTooLargeError({ ...site, ...attempt, attempts });
       case 'timeout':
         return new JobsTimeoutError({ ...site, timeoutMs: attempt.timeoutMs, attempts });
       case 'network':
@@ -307,6 +318,8 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
   }
 
   function isRetryable(attempt: Exclude<Attempt, { kind: 'page' }>): boolean {
+    // Another attempt would stream the same oversized body again.
+    if (attempt.kind === 'too-large') return false;
     if (attempt.kind !== 'http') return true;
     return attempt.status === 429 || attempt.status >= 500;
   }

@@ -1,4 +1,5 @@
 import { backoffDelayMs, retryAfterMs } from '../jobs/retry';
+import { discardBody, MAX_RELAY_ANSWER_BYTES, readBodyCapped } from '../read-body';
 
 /** One delivery: a POST of `body` to a destination's URL. */
 export interface DeliveryRequest {
@@ -101,9 +102,12 @@ export async function deliver(request: DeliveryRequest, options: DeliveryOptions
         redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const text = await readSnippet(response);
-      if (response.status >= 200 && response.status < 300)
+      if (response.status >= 200 && response.status < 300) {
+        // The answer to an accepted delivery says nothing the relay needs: drop it unread.
+        await discardBody(response);
         return { status: response.status, attempts: attempt };
+      }
+      const text = await readSnippet(response);
       failure = httpError(request, attempt, response.status, redact(text, request.url));
       if (!isRetryableStatus(response.status)) throw failure;
       waitHint = retryAfterMs(response.headers.get('retry-after'), now(), maxDelayMs);
@@ -204,10 +208,13 @@ export function redact(text: string, url: string): string {
   return result;
 }
 
-/** The start of the answer body on one line (Slack says why in it, e.g. `invalid_payload`). */
+/**
+ * The start of the answer body on one line (Slack says why in it, e.g. `invalid_payload`), read
+ * through a cap of {@link MAX_RELAY_ANSWER_BYTES}: a huge answer is not read past it.
+ */
 async function readSnippet(response: Response): Promise<string> {
   try {
-    const text = await response.text();
+    const { text } = await readBodyCapped(response, MAX_RELAY_ANSWER_BYTES);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters would break a log line.
     const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
     return line.length > BODY_SNIPPET_CHARS ? `${line.slice(0, BODY_SNIPPET_CHARS)}...` : line;

@@ -13,7 +13,8 @@ import {
   type IamPasswordOptions,
   iamEndpointFor,
 } from '../../../shared/auth/iam-password';
-import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
+import { MAX_IAM_BODY_BYTES } from '../../../shared/read-body';
+import { sendJson, startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 
 const PASSWORD = 'Pa55-word!with%secret';
 const USER = { name: 'watcher', password: PASSWORD, domainName: 'acme' };
@@ -420,5 +421,30 @@ describe('createIamPasswordAuthenticator', () => {
     expect(() => createIamPasswordAuthenticator({ ...options, ...change })).toThrow(
       new AuthConfigError(message),
     );
+  });
+});
+
+describe('finding 2: IAM answers are read through a byte cap', () => {
+  it('throws IamResponseError for a success whose body passes the cap, reading no further', async () => {
+    let sent: Promise<number> | undefined;
+    server = await startHttpServer((_req, res) => {
+      sent = streamEndlessBody(res, 201, {
+        prefix: '{"token": {"expires_at": "2099-01-01T00:00:00Z", "catalog": ["',
+        filler: 'x',
+        headers: { 'x-subject-token': 'MIIZ-token' },
+      });
+    });
+    const auth = createIamPasswordAuthenticator({
+      username: 'watcher',
+      password: PASSWORD,
+      domainName: 'acme',
+      projectId: PROJECT,
+      region: 'ap-southeast-1',
+      iamEndpoint: server.url,
+    });
+    const error = await failure(tokenOf(auth));
+    expect(error).toBeInstanceOf(IamResponseError);
+    expect(error.message).toContain(`a body within ${MAX_IAM_BODY_BYTES} bytes (reading stopped there)`);
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
   });
 });

@@ -11,6 +11,7 @@ import {
   JobsApiError,
   JobsDeadlineError,
   JobsNetworkError,
+  JobsResponseTooLargeError,
   JobsThrottledError,
   JobsTimeoutError,
   JobsUnauthorizedError,
@@ -21,7 +22,8 @@ import {
   type JobsClientOptions,
   type JobsRequestInfo,
 } from '../../../shared/jobs/http-client';
-import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
+import { MAX_JOBS_PAGE_BYTES } from '../../../shared/read-body';
+import { sendJson, startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 import { BAD_QUERIES } from './bad-queries';
 import { rawJob } from './raw-jobs';
 
@@ -708,5 +710,42 @@ describe('finding 1: a network error never carries a credential', () => {
       expect(all).not.toContain(piece);
     }
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('finding 2: a jobs page is read through a byte cap', () => {
+  it('throws JobsResponseTooLargeError, not retried, for a 200 whose body passes the cap', async () => {
+    // A valid page padded past the cap: read whole, it would parse.
+    const padded = `{"total_count": 0, "jobs": []${' '.repeat(MAX_JOBS_PAGE_BYTES)}}`;
+    const server = await serve(text(200, padded, { 'content-type': 'application/json' }));
+    const { client, requests } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsResponseTooLargeError);
+    expect(error.message).toBe(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 200 with a body larger than ${MAX_JOBS_PAGE_BYTES} bytes, not read further (1 attempt); check that the endpoint is a GeminiDB jobs API and not a proxy or another service`,
+    );
+    expect(requests.map((info) => info.error)).toEqual([`body larger than ${MAX_JOBS_PAGE_BYTES} bytes`]);
+  });
+
+  it('stops reading an endless 200 body at the cap', async () => {
+    let sent: Promise<number> | undefined;
+    const server = await serve((_request, response) => {
+      sent = streamEndlessBody(response, 200, { prefix: '{"total_count": 0, "jobs": [' });
+    });
+    const { client } = clientFor(server);
+    await expect(client.listJobs({})).rejects.toBeInstanceOf(JobsResponseTooLargeError);
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('reads only the start of a huge error body and still names the status', async () => {
+    let sent: Promise<number> | undefined;
+    const server = await serve((_request, response) => {
+      sent = streamEndlessBody(response, 403, { prefix: '{"error_code": "DBS.0001", "error_msg": "no"' });
+    });
+    const { client } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsApiError);
+    expect(error.message).toContain('HTTP 403');
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
   });
 });

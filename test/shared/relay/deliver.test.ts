@@ -9,7 +9,7 @@ import {
   isRetryableStatus,
   redact,
 } from '../../../shared/relay/deliver';
-import { startHttpServer } from '../../support/http-server';
+import { startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 import { type Receiver, startSlackReceiver } from './receivers';
 
 let receiver: Receiver | undefined;
@@ -204,5 +204,44 @@ describe('redact', () => {
     expect(redact('connect ECONNREFUSED 127.0.0.1:9', 'http://127.0.0.1:9/hook')).toBe(
       'connect ECONNREFUSED 127.0.0.1:9',
     );
+  });
+});
+
+describe('finding 2: a destination answer is read through a byte cap', () => {
+  const servers: TestHttpServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  async function endless(status: number): Promise<{ url: string; sent: () => Promise<number> }> {
+    let sent: Promise<number> = Promise.resolve(0);
+    const server = await startHttpServer((_req, res) => {
+      sent = streamEndlessBody(res, status, {
+        prefix: 'ok',
+        filler: 'x',
+        headers: { 'content-type': 'text/plain' },
+      });
+    });
+    servers.push(server);
+    return { url: `${server.url}/hook`, sent: () => sent };
+  }
+
+  it('takes a 2xx at once and drops its endless answer unread', async () => {
+    const destination = await endless(200);
+    // An answer read whole would run into the 30 s timeout; dropped, it is accepted at once.
+    await expect(
+      deliver(request(destination.url), options([], { timeoutMs: 30_000, maxAttempts: 1 })),
+    ).resolves.toEqual({ status: 200, attempts: 1 });
+    expect(await destination.sent()).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('reads only the start of an endless error answer and names the status', async () => {
+    const destination = await endless(400);
+    const error = await failure(
+      deliver(request(destination.url), options([], { timeoutMs: 30_000, maxAttempts: 1 })),
+    );
+    expect(error).toMatchObject({ status: 400, attempts: 1 });
+    expect(error.message).toMatch(/^destination "ops-slack": HTTP 400 \(okx{198}\.\.\.\), not retried/);
+    expect(await destination.sent()).toBeLessThan(256 * 1024 * 1024);
   });
 });
