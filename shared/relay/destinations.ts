@@ -2,6 +2,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { EVENT_TYPE_PREFIX } from '../job-event';
 import { TransitionType } from '../transition';
+import { MIN_WEBHOOK_SECRET_CHARS } from './webhook-signature';
 
 /** Where the relay can deliver: a Slack incoming webhook, a Teams Workflows webhook, or any HTTPS receiver. */
 export const DestinationKind = {
@@ -130,7 +131,11 @@ function isAllowedUrl(value: string): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
-const signingSecretSchema = z.string().check(z.minLength(16, 'must be at least 16 characters'));
+const signingSecretSchema = z
+  .string()
+  .check(
+    z.minLength(MIN_WEBHOOK_SECRET_CHARS, `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`),
+  );
 
 const destinationSecretSchema = z.strictObject({
   /** The webhook URL; for Slack and Teams the URL itself is the credential. */
