@@ -133,9 +133,7 @@ function isAllowedUrl(value: string): boolean {
 
 const signingSecretSchema = z
   .string()
-  .check(
-    z.minLength(MIN_WEBHOOK_SECRET_CHARS, `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`),
-  );
+  .check(z.minLength(MIN_WEBHOOK_SECRET_CHARS, `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`));
 
 const destinationSecretSchema = z.strictObject({
   /** The webhook URL; for Slack and Teams the URL itself is the credential. */
