@@ -1,4 +1,5 @@
 import { MAX_IAM_BODY_BYTES, readBodyCapped } from '../read-body';
+import { serviceUrlProblem } from '../service-url';
 import type { Authenticator } from './authenticator';
 import {
   AuthConfigError,
@@ -9,6 +10,9 @@ import {
   IamResponseError,
   IamUnavailableError,
 } from './errors';
+
+/** The variable that names another IAM endpoint (a dedicated cloud, a local simulator). */
+export const IAM_ENDPOINT_ENV = 'HUAWEICLOUD_IAM_ENDPOINT';
 
 /** Refresh a cached token this long before IAM says it expires. */
 export const IAM_REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
@@ -63,15 +67,14 @@ type Attempt =
  * permission problem.
  */
 function tokensUrlOf(endpoint: string): URL {
-  try {
-    const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
-    return new URL(`${base}/v3/auth/tokens`);
-  } catch (cause) {
+  const problem = serviceUrlProblem(endpoint);
+  if (problem !== undefined) {
     throw new AuthConfigError(
-      'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
-      { cause },
+      `The IAM endpoint ${problem}: set ${IAM_ENDPOINT_ENV} to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com`,
     );
   }
+  const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
+  return new URL(`${base}/v3/auth/tokens`);
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import type { Authenticator } from '../auth/authenticator';
 import { MAX_JOBS_PAGE_BYTES, readBodyCapped } from '../read-body';
+import { serviceUrlProblem } from '../service-url';
 import {
   InvalidJobsClientOptionsError,
   JobsApiError,
@@ -79,24 +80,25 @@ function checkNumber(option: string, value: number, min: number, integer = false
 }
 
 function parseEndpoint(endpoint: string): URL {
-  let url: URL;
+  const problem = serviceUrlProblem(endpoint);
+  if (problem !== undefined) {
+    throw new InvalidJobsClientOptionsError(
+      'endpoint',
+      `${describeUrl(endpoint)} ${problem}`,
+      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+    );
+  }
+  return new URL(endpoint);
+}
+
+/** A URL for an error message: scheme and host only, so user info or a query never reaches a log. */
+function describeUrl(value: string): string {
   try {
-    url = new URL(endpoint);
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}`;
   } catch {
-    throw new InvalidJobsClientOptionsError(
-      'endpoint',
-      `${JSON.stringify(endpoint)} is not a URL`,
-      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
-    );
+    return JSON.stringify(value.slice(0, 80));
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username) {
-    throw new InvalidJobsClientOptionsError(
-      'endpoint',
-      `${url.protocol}//${url.host} must be a plain http(s) base URL without query, fragment or user info`,
-      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
-    );
-  }
-  return url;
 }
 
 const MIN_REDACTED_CHARS = 8;

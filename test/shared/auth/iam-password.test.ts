@@ -410,7 +410,15 @@ describe('createIamPasswordAuthenticator', () => {
       { iamEndpoint: 'not a url' },
       'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
     ],
-  ])('refuses configuration %o', (change, message) => {
+    [
+      { iamEndpoint: 'http://iam.ap-southeast-1.myhuaweicloud.com' },
+      'The IAM endpoint must be an https:// URL (plain http:// only to a loopback host such as 127.0.0.1, for local runs): set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
+    ],
+    [
+      { iamEndpoint: 'https://iam.example.test/?x=1' },
+      'The IAM endpoint must not carry a query string: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
+    ],
+  ])('refuses configuration %o (finding 4 for the IAM endpoint)', (change, message) => {
     const options = {
       username: 'u',
       password: 'p',

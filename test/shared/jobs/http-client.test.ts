@@ -121,6 +121,19 @@ describe('createJobsClient', () => {
     );
   });
 
+  it.each([
+    [
+      'plain http to a remote host',
+      'http://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+      'must be an https://',
+    ],
+    ['user info', 'https://user:pw@gaussdb.example.test', 'must not carry user info'],
+    ['a fragment', 'https://gaussdb.example.test/#x', 'must not carry a fragment'],
+  ])('finding 4: rejects an endpoint with %s, as the config check does', (_label, endpoint, problem) => {
+    expect(() => createJobsClient({ ...base, endpoint })).toThrow(problem);
+    expect(() => createJobsClient({ ...base, endpoint })).not.toThrow(/pw@/);
+  });
+
   it.each(['', 'abc/def'])('rejects project id %j as the project_id path parameter', (projectId) => {
     expect(() => createJobsClient({ ...base, projectId })).toThrow(
       expect.objectContaining({ name: InvalidJobsQueryError.name, parameter: 'project_id' }),
