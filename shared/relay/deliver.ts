@@ -194,17 +194,48 @@ function safeCause(error: unknown, url: string): unknown {
   return copy;
 }
 
-/** Replaces the URL, and its path with query, with `<url>`: the path is the secret part of a webhook URL. */
-export function redact(text: string, url: string): string {
-  let pathAndQuery = '';
+/** The secret parts of a webhook URL: the whole URL, its path with query, long path segments and query values. */
+function secretParts(url: string): string[] {
+  const parts = [url];
   try {
     const parsed = new URL(url);
-    pathAndQuery = `${parsed.pathname}${parsed.search}`;
+    parts.push(parsed.href, `${parsed.pathname}${parsed.search}`);
+    for (const segment of parsed.pathname.split('/')) if (segment.length >= 8) parts.push(segment);
+    for (const value of parsed.searchParams.values()) if (value.length >= 8) parts.push(value);
   } catch {
     // An unparsable URL is only replaced whole.
   }
-  let result = text.split(url).join('<url>');
-  if (pathAndQuery.length > 1) result = result.split(pathAndQuery).join('<url>');
+  return parts.filter((part) => part.length > 1);
+}
+
+/** A part as an answer may echo it: as is, JSON-escaped (`\/`, `\u002f`), URL-decoded or -encoded. */
+function echoForms(part: string): string[] {
+  const json = JSON.stringify(part).slice(1, -1);
+  const forms = [part, json, json.replaceAll('/', '\\/'), json.replaceAll('/', '\\u002f')];
+  const encoded = encodeURIComponent(part);
+  forms.push(
+    encoded,
+    encoded.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()),
+  );
+  try {
+    forms.push(decodeURIComponent(part));
+  } catch {
+    // Not a valid percent-encoding: there is no decoded form to find.
+  }
+  return forms;
+}
+
+/**
+ * Replaces the URL, its path with query, and its long path segments and query values with `<url>`,
+ * in every form an answer may echo them (JSON-escaped, URL-decoded or -encoded): the path and query
+ * are the secret part of a Slack or Teams webhook URL.
+ */
+export function redact(text: string, url: string): string {
+  const forms = [...new Set(secretParts(url).flatMap(echoForms))]
+    .filter((form) => form.length > 1)
+    .sort((a, b) => b.length - a.length);
+  let result = text;
+  for (const form of forms) result = result.split(form).join('<url>');
   return result;
 }
 
