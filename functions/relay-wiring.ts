@@ -10,6 +10,7 @@ import {
   parseRelaySecret,
   RelayConfigError,
   type RelaySecret,
+  type RelaySecretOptions,
 } from '../shared/relay/destinations';
 import type { RelayHandlerDeps } from './relay-handler';
 
@@ -51,7 +52,9 @@ export function relayDepsFromEnv(env: Env, clients: RelayClients = {}): RelayHan
   );
   return {
     destinations,
-    readSecret: relaySecretReader(secrets, secretId, maxAgeSeconds),
+    readSecret: relaySecretReader(secrets, secretId, maxAgeSeconds, {
+      allowLocalDestinations: env[RELAY_ENV.allowLocalDestinations]?.trim() === 'true',
+    }),
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     ...(clients.fetch ? { delivery: { fetch: clients.fetch } } : {}),
@@ -66,6 +69,7 @@ export function relaySecretReader(
   secrets: SecretsProvider,
   secretId: string,
   maxAgeSeconds: number,
+  options: RelaySecretOptions = {},
 ): () => Promise<RelaySecret> {
   let parsed: { text: string; secret: RelaySecret } | undefined;
   return async () => {
@@ -76,7 +80,7 @@ export function relaySecretReader(
       );
     }
     if (parsed?.text !== value)
-      parsed = { text: value, secret: parseRelaySecret(value, `relay secret ${secretId}`) };
+      parsed = { text: value, secret: parseRelaySecret(value, `relay secret ${secretId}`, options) };
     return parsed.secret;
   };
 }

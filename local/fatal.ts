@@ -1,4 +1,5 @@
 import { ConfigError } from '../shared/config';
+import { printable } from '../shared/printable';
 import { UsageError } from './specs';
 
 /** Exit codes of the CLI contract. */
@@ -37,7 +38,7 @@ export function describeFatal(
   env: Readonly<Record<string, string | undefined>>,
 ): { readonly text: string; readonly code: ExitCode } {
   const message = error instanceof Error ? error.message : String(error);
-  const line = `error: ${message.replace(/\s+/g, ' ').trim()}`;
+  const line = `error: ${printable(message).replace(/\s+/g, ' ').trim()}`;
   const code = isUsageError(error) ? ExitCode.Usage : ExitCode.CycleFailed;
   const stack = error instanceof Error ? error.stack : undefined;
   if (env.DEBUG === '1' && stack) return { text: `${line}\n${stack}\n`, code };

@@ -8,6 +8,7 @@ import type { Job } from '../shared/job';
 import { createJobsClient } from '../shared/jobs/http-client';
 import type { JobsApi } from '../shared/jobs/jobs-client';
 import { skippedRecordLine } from '../shared/jobs/response';
+import { printable } from '../shared/printable';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
 import { idleLine } from './idle-line';
@@ -205,14 +206,15 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
 }
 
 function report(result: PollAllResult, command: PollCommand, io: PollIo): number {
-  for (const { error } of result.failures) io.status(`error: ${error.message}`);
+  for (const { error } of result.failures) io.status(printable(`error: ${error.message}`));
   let failed = result.failures.length > 0;
   for (const cycle of result.reports) {
     const target = describeTarget(cycle.target);
     // A record that does not fit is the API's oddity, not a failed cycle: a warning, exit 0.
     for (const record of cycle.skippedRecords) io.status(`warning: ${skippedRecordLine(target, record)}`);
-    for (const line of cycle.publishErrors) io.status(`error: target ${target}: publish failed: ${line}`);
-    for (const line of cycle.jobErrors) io.status(`error: target ${target}: ${line}`);
+    for (const line of cycle.publishErrors)
+      io.status(printable(`error: target ${target}: publish failed: ${line}`));
+    for (const line of cycle.jobErrors) io.status(printable(`error: target ${target}: ${line}`));
     if (cycle.publishErrors.length > 0 || cycle.jobErrors.length > 0) failed = true;
     if (!command.quiet)
       io.status(command.once || cycle.outcome !== 'idle' ? summarise(cycle) : idleLine(cycle));

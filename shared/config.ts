@@ -1,6 +1,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { isHuaweiCloudRegion, nearestRegions } from './regions';
+import { serviceUrlProblem } from './service-url';
 import type { Target } from './target';
 import type { DiffOptions } from './transition';
 
@@ -41,7 +42,13 @@ const regionSchema = z
 const projectIdSchema = z
   .string()
   .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a project id (letters, digits, - and _, at most 64)'));
-const endpointSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** A jobs endpoint: the shared {@link serviceUrlProblem} check, here and in the clients alike. */
+const endpointSchema = z.string().check(
+  z.superRefine((value: string, ctx) => {
+    const problem = serviceUrlProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, message: problem });
+  }),
+);
 
 /**
  * What is wrong with a region missing from `HUAWEI_CLOUD_REGIONS` (shared/regions.ts), with the nearest names

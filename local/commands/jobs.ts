@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { printable, printableJson } from '../../shared/printable';
 import { formatTime } from '../../shared/publish/format';
 import type { StoredJob } from '../../shared/store/task-store';
 import type { Target } from '../../shared/target';
@@ -147,15 +148,12 @@ function lastChangeOf(stored: StoredJob): string {
 
 /** Renders rows as a plain-text table with a heading line, columns padded to their widest cell. */
 export function renderTable(rows: readonly JobRow[]): string[] {
-  const cells = rows.map((row) => [
-    row.job,
-    row.name,
-    row.instance,
-    row.status,
-    row.progress,
-    row.lastChange,
-    String(row.pending),
-  ]);
+  // Job data comes from the API: a name holding a terminal escape must not reach the terminal.
+  const cells = rows.map((row) =>
+    [row.job, row.name, row.instance, row.status, row.progress, row.lastChange, String(row.pending)].map(
+      printable,
+    ),
+  );
   const widths = JOBS_COLUMNS.map((heading, index) =>
     Math.max(heading.length, ...cells.map((line) => (line[index] ?? '').length)),
   );
@@ -178,11 +176,11 @@ export async function runJobs(command: JobsCommand, io: JobsIo): Promise<number>
       const label = `${target.region}/${target.projectId}`;
       const stored = [...(await opened.store.loadJobs(target)).values()];
       if (command.json) {
-        for (const line of jobJsonLines(label, stored)) io.out(JSON.stringify(line));
+        for (const line of jobJsonLines(label, stored)) io.out(printableJson(line));
         continue;
       }
       const rows = jobRows(stored);
-      if (command.targets.length > 1) io.out(`${label}:`);
+      if (command.targets.length > 1) io.out(printable(`${label}:`));
       if (rows.length === 0) {
         io.status(`no jobs recorded for ${label}: run poll on it first (with the same --store)`);
         continue;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { JobEvent } from '../../shared/job-event';
 import { EVENT_TYPE_PREFIX } from '../../shared/job-event';
+import { printable } from '../../shared/printable';
 import { TEST_JOB_NAME } from '../../shared/publish/format';
 import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
 import { eventSource, type Target } from '../../shared/target';
@@ -153,7 +154,7 @@ export async function runSendTest(command: SendTestCommand, io: SendTestIo): Pro
       } catch (error) {
         failed += 1;
         const message = describeError(error);
-        io.status(`error: sink ${name}: ${message.replace(/\s+/g, ' ')}`);
+        io.status(printable(`error: sink ${name}: ${message.replace(/\s+/g, ' ')}`));
       }
     }
   } finally {

@@ -14,6 +14,19 @@ export interface AkskOptions {
 }
 
 /**
+ * A credential with a line break (a pasted token often has one) would make `fetch` throw an error
+ * that quotes the header value: refuse it here, naming the variable, never the value.
+ */
+function refuseControlCharacters(value: string, what: string, variable: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what breaks a header
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new AuthConfigError(
+      `The AK/SK ${what} contains a line break or control character: set ${variable} to the value as one line`,
+    );
+  }
+}
+
+/**
  * Authenticates by signing every request with AK/SK (`SDK-HMAC-SHA256`), as the official SDKs
  * do. Signs only headers the request will carry unchanged: `host`, `content-type` (when set),
  * `x-sdk-date`, `x-project-id` and `x-security-token`. Nothing to refresh, so a 401 is final.
@@ -26,6 +39,10 @@ export function createAkskAuthenticator(options: AkskOptions): Authenticator {
     throw new AuthConfigError('The AK/SK authenticator needs a secret key: set HUAWEICLOUD_SDK_SK');
   if (!projectId?.trim())
     throw new AuthConfigError('The AK/SK authenticator needs the target project id (projectId)');
+  refuseControlCharacters(accessKey, 'access key', 'HUAWEICLOUD_SDK_AK');
+  refuseControlCharacters(secretKey, 'secret key', 'HUAWEICLOUD_SDK_SK');
+  if (securityToken !== undefined)
+    refuseControlCharacters(securityToken, 'security token', 'HUAWEICLOUD_SDK_SECURITY_TOKEN');
   const now = options.now ?? (() => new Date());
 
   return {

@@ -129,6 +129,17 @@ export function authenticatorFromEnv(env: Env, options: AuthFromEnvOptions): Aut
   }
 }
 
+/** A URL for a log line: without user info, query or fragment (which may hold a secret). */
+function withoutUserInfo(value: string): string {
+  try {
+    const url = new URL(value);
+    if (!url.username && !url.password && !url.search && !url.hash) return value;
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return 'an endpoint that is not a URL';
+  }
+}
+
 /**
  * One line for the start-up log saying which mode the environment selects, e.g.
  * `aksk (AK ABCD…)`, without any secret. A configuration problem is described, not thrown.
@@ -147,7 +158,7 @@ export function describeAuth(env: Env): string {
       return `aksk (AK ${shown}${choice.securityToken ? ', temporary, with security token' : ''})`;
     }
     case 'iam-password': {
-      const endpoint = choice.iamEndpoint ? `, IAM ${choice.iamEndpoint}` : '';
+      const endpoint = choice.iamEndpoint ? `, IAM ${withoutUserInfo(choice.iamEndpoint)}` : '';
       return `iam-password (user ${choice.username}, domain ${choice.domainName}${endpoint})`;
     }
     case 'token':

@@ -1,3 +1,5 @@
+import { MAX_IAM_BODY_BYTES, readBodyCapped } from '../read-body';
+import { serviceUrlProblem } from '../service-url';
 import type { Authenticator } from './authenticator';
 import {
   AuthConfigError,
@@ -8,6 +10,9 @@ import {
   IamResponseError,
   IamUnavailableError,
 } from './errors';
+
+/** The variable that names another IAM endpoint (a dedicated cloud, a local simulator). */
+export const IAM_ENDPOINT_ENV = 'HUAWEICLOUD_IAM_ENDPOINT';
 
 /** Refresh a cached token this long before IAM says it expires. */
 export const IAM_REFRESH_BEFORE_EXPIRY_MS = 5 * 60 * 1000;
@@ -62,15 +67,14 @@ type Attempt =
  * permission problem.
  */
 function tokensUrlOf(endpoint: string): URL {
-  try {
-    const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
-    return new URL(`${base}/v3/auth/tokens`);
-  } catch (cause) {
+  const problem = serviceUrlProblem(endpoint);
+  if (problem !== undefined) {
     throw new AuthConfigError(
-      'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
-      { cause },
+      `The IAM endpoint ${problem}: set ${IAM_ENDPOINT_ENV} to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com`,
     );
   }
+  const base = endpoint.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '');
+  return new URL(`${base}/v3/auth/tokens`);
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -140,6 +144,7 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
   async function attempt(timeoutMs: number): Promise<Attempt> {
     let response: Response;
     let body: string;
+    let complete: boolean;
     try {
       response = await doFetch(tokensUrl, {
         method: 'POST',
@@ -148,9 +153,15 @@ export function createIamPasswordAuthenticator(options: IamPasswordOptions): Aut
         redirect: 'manual',
         signal: AbortSignal.timeout(timeoutMs),
       });
-      body = await response.text();
+      ({ text: body, complete } = await readBodyCapped(response, MAX_IAM_BODY_BYTES));
     } catch (cause) {
       return { kind: 'retryable', cause };
+    }
+    if (!complete && response.status >= 200 && response.status < 300) {
+      throw new IamResponseError(
+        iamHost,
+        `a body within ${MAX_IAM_BODY_BYTES} bytes (reading stopped there)`,
+      );
     }
     if (response.status === 401) throw new IamAuthenticationError(principal, iamHost);
     if (response.status === 429 || response.status >= 500)

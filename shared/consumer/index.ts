@@ -12,12 +12,14 @@ export { isTestEvent, TEST_JOB_NAME } from '../publish/format';
 export {
   checkWebhookSignature,
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  MIN_WEBHOOK_SECRET_CHARS,
   type RawBody,
   type SignatureCheck,
   SignatureProblem,
   type VerifyWebhookInput,
   verifyWebhookSignature,
   WEBHOOK_SIGNATURE_HEADER,
+  WebhookSignatureOptionsError,
 } from '../relay/webhook-signature';
 export { checkJobEvent, type JobEventCheck, jobEventSchema } from './job-event-schema';
 export {

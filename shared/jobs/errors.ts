@@ -168,6 +168,34 @@ export class JobsNetworkError extends Error {
   }
 }
 
+/**
+ * Thrown when a success answer's body is longer than a jobs page can be ({@link MAX_JOBS_PAGE_BYTES}
+ * in `read-body.ts`): reading stopped at the cap so that one broken or hostile server cannot take the
+ * function's memory (and with it every other target of the invocation). Not retried.
+ */
+export class JobsResponseTooLargeError extends Error {
+  readonly status: number;
+  readonly host: string;
+  readonly projectId: string;
+  readonly maxBytes: number;
+  readonly attempts: number;
+
+  constructor(
+    where: JobsCallSite & { readonly status: number; readonly maxBytes: number; readonly attempts: number },
+  ) {
+    super(
+      `${site(where)}: HTTP ${where.status} with a body larger than ${where.maxBytes} bytes, not read further ` +
+        `(${attemptsText(where.attempts)}); check that the endpoint is a GeminiDB jobs API and not a proxy or another service`,
+    );
+    this.name = 'JobsResponseTooLargeError';
+    this.status = where.status;
+    this.host = where.host;
+    this.projectId = where.projectId;
+    this.maxBytes = where.maxBytes;
+    this.attempts = where.attempts;
+  }
+}
+
 /** How much of a bad body an error keeps, for diagnosis. */
 export const BODY_SNIPPET_CHARS = 200;
 

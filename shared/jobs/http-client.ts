@@ -1,10 +1,13 @@
 import type { Authenticator } from '../auth/authenticator';
+import { MAX_JOBS_PAGE_BYTES, readBodyCapped } from '../read-body';
+import { serviceUrlProblem } from '../service-url';
 import {
   InvalidJobsClientOptionsError,
   JobsApiError,
   type JobsCallSite,
   JobsDeadlineError,
   JobsNetworkError,
+  JobsResponseTooLargeError,
   JobsThrottledError,
   JobsTimeoutError,
   JobsUnauthorizedError,
@@ -59,6 +62,7 @@ type Attempt =
   | { readonly kind: 'page'; readonly status: number; readonly page: JobsPage }
   | { readonly kind: 'malformed'; readonly status: number; readonly body: string; readonly problem: string }
   | { readonly kind: 'http'; readonly status: number; readonly headers: Headers; readonly body: string }
+  | { readonly kind: 'too-large'; readonly status: number; readonly maxBytes: number }
   | { readonly kind: 'timeout'; readonly timeoutMs: number }
   | { readonly kind: 'network'; readonly error: unknown };
 
@@ -76,35 +80,65 @@ function checkNumber(option: string, value: number, min: number, integer = false
 }
 
 function parseEndpoint(endpoint: string): URL {
-  let url: URL;
+  const problem = serviceUrlProblem(endpoint);
+  if (problem !== undefined) {
+    throw new InvalidJobsClientOptionsError(
+      'endpoint',
+      `${describeUrl(endpoint)} ${problem}`,
+      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+    );
+  }
+  return new URL(endpoint);
+}
+
+/** A URL for an error message: scheme and host only, so user info or a query never reaches a log. */
+function describeUrl(value: string): string {
   try {
-    url = new URL(endpoint);
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}`;
   } catch {
-    throw new InvalidJobsClientOptionsError(
-      'endpoint',
-      `${JSON.stringify(endpoint)} is not a URL`,
-      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
-    );
+    return JSON.stringify(value.slice(0, 80));
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username) {
-    throw new InvalidJobsClientOptionsError(
-      'endpoint',
-      `${url.protocol}//${url.host} must be a plain http(s) base URL without query, fragment or user info`,
-      'pass a base URL such as https://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
-    );
-  }
-  return url;
 }
 
 const MIN_REDACTED_CHARS = 8;
 
-/** `text` with every credential-looking header value (long enough to be one) replaced. */
+/**
+ * The forms a header value can take in an error text: as sent, JSON-escaped (Node quotes an invalid
+ * header value with `JSON.stringify`), and each piece between control characters.
+ */
+function secretForms(value: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a line break is where a value splits
+  const pieces = value.split(/[\u0000-\u001f\u007f]+/);
+  return [value, JSON.stringify(value).slice(1, -1), ...pieces].filter(
+    (form) => form.length >= MIN_REDACTED_CHARS,
+  );
+}
+
+/** `text` with every credential-looking header value (long enough to be one) replaced, in each of its forms. */
 function redact(text: string, headers: Readonly<Record<string, string>>): string {
   let result = text;
   for (const value of Object.values(headers)) {
-    if (value.length >= MIN_REDACTED_CHARS) result = result.split(value).join('[redacted]');
+    for (const form of secretForms(value)) result = result.split(form).join('[redacted]');
   }
   return result;
+}
+
+/**
+ * A copy of a fetch failure whose message (and its cause's) has the credentials redacted: the raw
+ * error of an invalid header quotes the header, and it would reach logs and the failure queue.
+ */
+function redactedNetworkError(error: unknown, headers: Readonly<Record<string, string>>): Error {
+  const copy = (value: unknown, depth: number): Error => {
+    const source = value instanceof Error ? value : new Error(String(value));
+    const cause = depth < 3 && source.cause !== undefined ? { cause: copy(source.cause, depth + 1) } : {};
+    const safe = new Error(redact(source.message, headers), cause);
+    safe.name = source.name;
+    const code = (source as { code?: unknown }).code;
+    if (typeof code === 'string') Object.assign(safe, { code });
+    return safe;
+  };
+  return copy(error, 0);
 }
 
 /** Huawei's error body: `{"error_code": "...", "error_msg": "..."}` (some gateways nest it under `error`). */
@@ -158,6 +192,8 @@ function describeAttempt(attempt: Attempt): string | undefined {
       const { errorCode } = readErrorBody(attempt.body);
       return `HTTP ${attempt.status}${errorCode ? ` ${errorCode}` : ''}`;
     }
+    case 'too-large':
+      return `body larger than ${attempt.maxBytes} bytes`;
     case 'timeout':
       return `timeout after ${attempt.timeoutMs} ms`;
     case 'network':
@@ -205,10 +241,14 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         signal: controller.signal,
         redirect: 'manual',
       });
-      const body = await response.text();
+      const { text: body, complete } = await readBodyCapped(response, MAX_JOBS_PAGE_BYTES);
+      const success = response.status >= 200 && response.status <= 299;
+      if (success && !complete) {
+        return { kind: 'too-large', status: response.status, maxBytes: MAX_JOBS_PAGE_BYTES };
+      }
       // A debugging proxy may echo request headers: keep credentials out of what errors carry.
       const safeBody = redact(body, authHeaders);
-      if (response.status < 200 || response.status > 299) {
+      if (!success) {
         return { kind: 'http', status: response.status, headers: response.headers, body: safeBody };
       }
       const parsed = parseJobsBody(body);
@@ -221,7 +261,9 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
             problem: redact(parsed.problem, authHeaders),
           };
     } catch (error) {
-      return timedOut ? { kind: 'timeout', timeoutMs: attemptTimeoutMs } : { kind: 'network', error };
+      return timedOut
+        ? { kind: 'timeout', timeoutMs: attemptTimeoutMs }
+        : { kind: 'network', error: redactedNetworkError(error, authHeaders) };
     } finally {
       clearTimeout(timer);
     }
@@ -260,6 +302,8 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         });
       case 'http':
         return httpError(attempt, attempts);
+      case 'too-large':
+        return new JobsResponseTooLargeError({ ...site, ...attempt, attempts });
       case 'timeout':
         return new JobsTimeoutError({ ...site, timeoutMs: attempt.timeoutMs, attempts });
       case 'network':
@@ -276,6 +320,8 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
   }
 
   function isRetryable(attempt: Exclude<Attempt, { kind: 'page' }>): boolean {
+    // Another attempt would stream the same oversized body again.
+    if (attempt.kind === 'too-large') return false;
     if (attempt.kind !== 'http') return true;
     return attempt.status === 429 || attempt.status >= 500;
   }

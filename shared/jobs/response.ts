@@ -1,15 +1,48 @@
 import * as z from 'zod/mini';
 import type { Job } from '../job';
+import { printable } from '../printable';
 import type { JobsPage, SkippedRecord } from './jobs-client';
 import { API_TIME_EXAMPLE, parseApiTime } from './time';
 
 const MAX_GOT_CHARS = 60;
+/** Keys an object's description names before it says how many more there are. */
+const MAX_GOT_KEYS = 3;
 
-/** A short, quoted rendering of an unexpected value for error messages. */
+/**
+ * A short rendering of an unexpected value for error messages: by its type, with a bounded
+ * preview. It never walks into the value, so a record nested a million levels deep (which would make
+ * `JSON.stringify` overflow the stack) or one with a million keys costs no more than a small one.
+ */
 function got(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
-  const text = JSON.stringify(value) ?? String(value);
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value.slice(0, MAX_GOT_CHARS));
+    return value.length > MAX_GOT_CHARS || text.length > MAX_GOT_CHARS
+      ? `${text.slice(0, MAX_GOT_CHARS)}...`
+      : text;
+  }
+  if (Array.isArray(value)) {
+    return value.length === 0 ? '[]' : `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  }
+  if (typeof value === 'object' && value !== null) return objectPreview(value);
+  const text = String(value);
   return text.length > MAX_GOT_CHARS ? `${text.slice(0, MAX_GOT_CHARS)}...` : text;
+}
+
+/** `{}`, or `an object with keys "id", "name" and more`: its first few keys, each cut short. */
+function objectPreview(value: object): string {
+  const keys: string[] = [];
+  let more = false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (keys.length === MAX_GOT_KEYS) {
+      more = true;
+      break;
+    }
+    keys.push(JSON.stringify(key.length > 20 ? `${key.slice(0, 20)}...` : key));
+  }
+  if (keys.length === 0) return '{}';
+  return `an object with key${keys.length === 1 && !more ? '' : 's'} ${keys.join(', ')}${more ? ' and more' : ''}`;
 }
 
 function expected(what: string) {
@@ -34,12 +67,32 @@ export function boundText(value: string, maxChars = MAX_TEXT_CHARS): string {
   return `${value.slice(0, keep)}... [${value.length - keep} more characters cut]`;
 }
 
+/**
+ * What a job id may hold: a letter or digit first, then letters, digits, `.`, `_`, `:` and `-`
+ * (Huawei's ids are UUIDs and hex strings). A job id becomes a key in stored documents, a sort key
+ * and a part of every event: nothing else (no `__proto__`, no markup, no terminal escape) gets there.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** True for a job id the watcher keeps; a record with another id is left out as odd data. */
+export function isSafeJobId(value: string): boolean {
+  return (
+    value.length <= MAX_JOB_ID_CHARS &&
+    JOB_ID_PATTERN.test(value) &&
+    // `constructor`, `toString`...: names a plain object already answers to.
+    !(value in Object.prototype)
+  );
+}
+
+const SAFE_ID_TEXT = 'an id of letters, digits, ".", "_", ":" and "-" starting with a letter or digit';
+
 const text = z.string({ error: expected('a string') });
 const id = z
   .string({ error: expected('a string') })
   .check(
     z.minLength(1, { error: expected('a non-empty string') }),
     z.maxLength(MAX_JOB_ID_CHARS, { error: expected(`an id of at most ${MAX_JOB_ID_CHARS} characters`) }),
+    z.refine(isSafeJobId, { error: expected(SAFE_ID_TEXT), abort: true }),
   );
 
 /** Reports a value that has the right type but not the right shape. */
@@ -222,14 +275,17 @@ function describeProblem(issues: readonly z.core.$ZodIssue[]): string {
 function recordId(record: unknown): string | null {
   if (typeof record !== 'object' || record === null) return null;
   const value = (record as { id?: unknown }).id;
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_JOB_ID_CHARS ? value : null;
+  return typeof value === 'string' && isSafeJobId(value) ? value : null;
 }
 
 /**
  * The one warning line for a record left out of a cycle: target, job id if any, field, and what
- * was wrong with the value cut short. The CLI prints it on stderr, the Lambda logs it.
+ * was wrong with the value cut short, control characters removed (see {@link printable}). The CLI
+ * prints it on stderr, the Lambda logs it.
  */
 export function skippedRecordLine(target: string, record: SkippedRecord): string {
   const which = record.jobId === null ? 'a job record without a usable id' : `job ${record.jobId}`;
-  return `target ${target}: left out ${which}: ${record.field}: ${record.problem} (it does not fit the jobs API document; the other jobs go on)`;
+  return printable(
+    `target ${target}: left out ${which}: ${record.field}: ${record.problem} (it does not fit the jobs API document; the other jobs go on)`,
+  );
 }

@@ -1,5 +1,6 @@
 import type { JobEvent } from '../job-event';
 import { EVENT_TYPE_PREFIX } from '../job-event';
+import { printable } from '../printable';
 import { instanceConsoleUrl } from '../relay/console-link';
 
 /**
@@ -236,8 +237,7 @@ function secondsBetween(fromIso: string, toIso: string): number | null {
 
 /** Control characters (line breaks included) become spaces, so a value cannot break a line. */
 function oneLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return printable(text);
 }
 
 function toPrintableAscii(text: string): string {

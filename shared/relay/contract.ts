@@ -12,6 +12,11 @@ export const RELAY_ENV = {
   secretId: 'WATCHER_RELAY_SECRET_ID',
   /** Seconds the secret is cached in a warm container (default 300). */
   secretMaxAgeSeconds: 'WATCHER_RELAY_SECRET_MAX_AGE_SECONDS',
+  /**
+   * `true` lets destination URLs point at loopback, private and link-local addresses (local tests
+   * and demos only; the stack never sets it).
+   */
+  allowLocalDestinations: 'WATCHER_RELAY_ALLOW_LOCAL_DESTINATIONS',
 } as const;
 
 /** Keep this much of an invocation for logging and metrics: no delivery retry starts later than that. */

@@ -1,4 +1,5 @@
 import { backoffDelayMs, retryAfterMs } from '../jobs/retry';
+import { discardBody, MAX_RELAY_ANSWER_BYTES, readBodyCapped } from '../read-body';
 
 /** One delivery: a POST of `body` to a destination's URL. */
 export interface DeliveryRequest {
@@ -101,9 +102,12 @@ export async function deliver(request: DeliveryRequest, options: DeliveryOptions
         redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const text = await readSnippet(response);
-      if (response.status >= 200 && response.status < 300)
+      if (response.status >= 200 && response.status < 300) {
+        // The answer to an accepted delivery says nothing the relay needs: drop it unread.
+        await discardBody(response);
         return { status: response.status, attempts: attempt };
+      }
+      const text = await readSnippet(response);
       failure = httpError(request, attempt, response.status, redact(text, request.url));
       if (!isRetryableStatus(response.status)) throw failure;
       waitHint = retryAfterMs(response.headers.get('retry-after'), now(), maxDelayMs);
@@ -190,24 +194,58 @@ function safeCause(error: unknown, url: string): unknown {
   return copy;
 }
 
-/** Replaces the URL, and its path with query, with `<url>`: the path is the secret part of a webhook URL. */
-export function redact(text: string, url: string): string {
-  let pathAndQuery = '';
+/** The secret parts of a webhook URL: the whole URL, its path with query, long path segments and query values. */
+function secretParts(url: string): string[] {
+  const parts = [url];
   try {
     const parsed = new URL(url);
-    pathAndQuery = `${parsed.pathname}${parsed.search}`;
+    parts.push(parsed.href, `${parsed.pathname}${parsed.search}`);
+    for (const segment of parsed.pathname.split('/')) if (segment.length >= 8) parts.push(segment);
+    for (const value of parsed.searchParams.values()) if (value.length >= 8) parts.push(value);
   } catch {
     // An unparsable URL is only replaced whole.
   }
-  let result = text.split(url).join('<url>');
-  if (pathAndQuery.length > 1) result = result.split(pathAndQuery).join('<url>');
+  return parts.filter((part) => part.length > 1);
+}
+
+/** A part as an answer may echo it: as is, JSON-escaped (`\/`, `\u002f`), URL-decoded or -encoded. */
+function echoForms(part: string): string[] {
+  const json = JSON.stringify(part).slice(1, -1);
+  const forms = [part, json, json.replaceAll('/', '\\/'), json.replaceAll('/', '\\u002f')];
+  const encoded = encodeURIComponent(part);
+  forms.push(
+    encoded,
+    encoded.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()),
+  );
+  try {
+    forms.push(decodeURIComponent(part));
+  } catch {
+    // Not a valid percent-encoding: there is no decoded form to find.
+  }
+  return forms;
+}
+
+/**
+ * Replaces the URL, its path with query, and its long path segments and query values with `<url>`,
+ * in every form an answer may echo them (JSON-escaped, URL-decoded or -encoded): the path and query
+ * are the secret part of a Slack or Teams webhook URL.
+ */
+export function redact(text: string, url: string): string {
+  const forms = [...new Set(secretParts(url).flatMap(echoForms))]
+    .filter((form) => form.length > 1)
+    .sort((a, b) => b.length - a.length);
+  let result = text;
+  for (const form of forms) result = result.split(form).join('<url>');
   return result;
 }
 
-/** The start of the answer body on one line (Slack says why in it, e.g. `invalid_payload`). */
+/**
+ * The start of the answer body on one line (Slack says why in it, e.g. `invalid_payload`), read
+ * through a cap of {@link MAX_RELAY_ANSWER_BYTES}: a huge answer is not read past it.
+ */
 async function readSnippet(response: Response): Promise<string> {
   try {
-    const text = await response.text();
+    const { text } = await readBodyCapped(response, MAX_RELAY_ANSWER_BYTES);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters would break a log line.
     const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
     return line.length > BODY_SNIPPET_CHARS ? `${line.slice(0, BODY_SNIPPET_CHARS)}...` : line;

@@ -2,6 +2,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { EVENT_TYPE_PREFIX } from '../job-event';
 import { TransitionType } from '../transition';
+import { MIN_WEBHOOK_SECRET_CHARS } from './webhook-signature';
 
 /** Where the relay can deliver: a Slack incoming webhook, a Teams Workflows webhook, or any HTTPS receiver. */
 export const DestinationKind = {
@@ -118,37 +119,110 @@ export function parseDestinations(raw: unknown, where = 'destinations'): Destina
   return result.data;
 }
 
-/** True for `https:` URLs, and `http:` on a loopback host (local receivers in tests and demos). */
-function isAllowedUrl(value: string): boolean {
+/** What the relay secret's URLs may point at. */
+export interface RelaySecretOptions {
+  /**
+   * Allow loopback, private and link-local addresses (and plain `http://` to loopback): local
+   * receivers in tests and demos. Off in the Lambda unless `WATCHER_RELAY_ALLOW_LOCAL_DESTINATIONS`
+   * is `true`, since there loopback is the Lambda runtime API and 169.254.169.254 a metadata service.
+   */
+  readonly allowLocalDestinations?: boolean;
+}
+
+/** Parses a dotted IPv4 address (the URL parser has already normalised `0x7f.1` and the like). */
+function ipv4Octets(host: string): number[] | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return match ? match.slice(1).map(Number) : undefined;
+}
+
+/** Loopback, private (RFC 1918, CGNAT), link-local or unspecified IPv4. */
+function isLocalIpv4([a = 0, b = 0]: readonly number[]): boolean {
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168)
+  );
+}
+
+/** Loopback, unspecified, link-local (fe80::/10), unique-local (fc00::/7) or IPv4-mapped local IPv6. */
+function isLocalIpv6(bracketed: string): boolean {
+  const host = bracketed.slice(1, -1).toLowerCase();
+  if (host === '::' || host === '::1') return true;
+  if (/^fe[89ab]/.test(host) || /^f[cd]/.test(host)) return true;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped) {
+    const high = Number.parseInt(mapped[1] ?? '0', 16);
+    return isLocalIpv4([high >> 8, high & 0xff]);
+  }
+  return false;
+}
+
+/** True for a host that names this machine or a private network, written as a literal or `localhost`. */
+function isLocalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host.startsWith('[')) return isLocalIpv6(host);
+  const octets = ipv4Octets(host);
+  return octets !== undefined && isLocalIpv4(octets);
+}
+
+/**
+ * What is wrong with a destination URL, or undefined: `https://` to a public host. Loopback,
+ * private and link-local literals (and plain `http://` to loopback) only with `allowLocalDestinations`.
+ */
+export function destinationUrlProblem(value: string, options: RelaySecretOptions = {}): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return false;
+    return 'must be an https:// URL';
   }
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  const local = isLocalHost(url.hostname);
+  const allowLocal = options.allowLocalDestinations === true;
+  const loopback = ['localhost', '[::1]'].includes(url.hostname) || ipv4Octets(url.hostname)?.[0] === 127;
+  if (url.protocol === 'http:' && allowLocal && loopback) return undefined;
+  if (url.protocol !== 'https:') return 'must be an https:// URL';
+  if (local && !allowLocal) {
+    return (
+      'must not point at a loopback, private or link-local address (the Lambda runtime API, a metadata service); ' +
+      'set WATCHER_RELAY_ALLOW_LOCAL_DESTINATIONS=true only for local tests'
+    );
+  }
+  return undefined;
 }
 
-const signingSecretSchema = z.string().check(z.minLength(16, 'must be at least 16 characters'));
+const signingSecretSchema = z
+  .string()
+  .check(z.minLength(MIN_WEBHOOK_SECRET_CHARS, `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`));
 
-const destinationSecretSchema = z.strictObject({
-  /** The webhook URL; for Slack and Teams the URL itself is the credential. */
-  url: z.string().check(z.refine(isAllowedUrl, 'must be an https:// URL')),
-  /** `webhook` only: the HMAC-SHA256 key the receiver verifies the signature with. */
-  signingSecret: z.optional(signingSecretSchema),
-  /** `webhook` only, while rotating: the old key, so receivers not yet updated still verify. */
-  previousSigningSecret: z.optional(signingSecretSchema),
-});
+/** The relay secret's schema; its URL check depends on whether local destinations are allowed. */
+function relaySecretSchemaFor(options: RelaySecretOptions) {
+  const destinationSecretSchema = z.strictObject({
+    /** The webhook URL; for Slack and Teams the URL itself is the credential. */
+    url: z.string().check(
+      z.superRefine((value: string, ctx) => {
+        const problem = destinationUrlProblem(value, options);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', input: value, message: problem });
+      }),
+    ),
+    /** `webhook` only: the HMAC-SHA256 key the receiver verifies the signature with. */
+    signingSecret: z.optional(signingSecretSchema),
+    /** `webhook` only, while rotating: the old key, so receivers not yet updated still verify. */
+    previousSigningSecret: z.optional(signingSecretSchema),
+  });
+  return z.strictObject({ destinations: z.record(z.string(), destinationSecretSchema) });
+}
 
 /**
  * The relay secret (Secrets Manager): per destination name, its URL and signing secrets.
  * `{"destinations": {"ops-slack": {"url": "https://hooks.slack.com/services/..."},
  *   "automation": {"url": "https://...", "signingSecret": "..."}}}`
  */
-export const relaySecretSchema = z.strictObject({
-  destinations: z.record(z.string(), destinationSecretSchema),
-});
+export const relaySecretSchema = relaySecretSchemaFor({});
 export type RelaySecret = z.infer<typeof relaySecretSchema>;
 
 /** What delivering to one destination needs from the secret. */
@@ -162,7 +236,11 @@ export interface DestinationSecrets {
  * Parses the relay secret's JSON text. Errors name the destination and field, never a value:
  * the values are webhook URLs and keys.
  */
-export function parseRelaySecret(text: string, secretId = 'the relay secret'): RelaySecret {
+export function parseRelaySecret(
+  text: string,
+  secretId = 'the relay secret',
+  options: RelaySecretOptions = {},
+): RelaySecret {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -171,7 +249,7 @@ export function parseRelaySecret(text: string, secretId = 'the relay secret'): R
       `${secretId} is not JSON: put {"destinations": {"<name>": {"url": "https://..."}}} with aws secretsmanager put-secret-value`,
     );
   }
-  const result = relaySecretSchema.safeParse(raw, ENGLISH);
+  const result = relaySecretSchemaFor(options).safeParse(raw, ENGLISH);
   if (!result.success) throw new RelayConfigError(`Invalid ${secretId}: ${describe(result.error, 'secret')}`);
   return result.data;
 }

@@ -8,7 +8,12 @@ import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from './webhook-signatur
 /** The `User-Agent` of every relay request. */
 export const RELAY_USER_AGENT = 'geminidb-job-watcher-relay/1';
 
-/** Generic webhooks: the event id, so a receiver can drop a duplicate before parsing the body. */
+/**
+ * Generic webhooks: the event id, so a receiver can see a duplicate before parsing the body. It is
+ * NOT covered by `X-GeminiDB-Signature` (which signs `<t>.<raw body>`): a replay within the tolerance
+ * may carry any value here. De-duplicate by the `id` inside the verified body (the same value,
+ * signed); treat this header as a hint only. See docs/security.md.
+ */
 export const WEBHOOK_EVENT_ID_HEADER = 'X-GeminiDB-Event-Id';
 
 /** Content type of a generic webhook body: a CloudEvent in structured mode (CloudEvents HTTP binding). */

@@ -14,6 +14,17 @@ const COLOR_BY_KIND: Readonly<Record<string, string>> = {
   stalled: 'Warning',
 };
 
+/**
+ * Job data as Adaptive Card text: Teams renders a subset of Markdown in TextBlocks and facts, so a
+ * job or instance name such as `[click here](https://evil.example)` would show as a link. The
+ * characters of links and autolinks (`[`, `]`, `<`, `>` and the backslash itself) are escaped with a backslash
+ * (CommonMark), and a zero-width space keeps `](` apart for a renderer that ignores escapes: the text
+ * shows as typed, never as a link.
+ */
+export function escapeTeamsMarkdown(text: string): string {
+  return text.replace(/[\\[\]<>]/g, (char) => `\\${char}`).replaceAll('](', ']\u200b(');
+}
+
 /** An Adaptive Card element (the subset the relay sends). */
 export type AdaptiveElement = Readonly<Record<string, unknown>>;
 
@@ -50,7 +61,7 @@ export function teamsMessage(event: JobEvent): TeamsMessage {
     body.push({ type: 'TextBlock', text: TEST_NOTICE, weight: 'Bolder', color: 'Accent', wrap: true });
   body.push({
     type: 'TextBlock',
-    text: headline(event),
+    text: escapeTeamsMarkdown(headline(event)),
     size: 'Medium',
     weight: 'Bolder',
     color,
@@ -58,11 +69,16 @@ export function teamsMessage(event: JobEvent): TeamsMessage {
   });
   body.push({
     type: 'FactSet',
-    facts: eventFacts(event).map((fact) => ({ title: fact.label, value: fact.value })),
+    facts: eventFacts(event).map((fact) => ({ title: fact.label, value: escapeTeamsMarkdown(fact.value) })),
   });
   if (job.fail_reason !== null) {
     body.push({ type: 'TextBlock', text: 'Failure reason', weight: 'Bolder', spacing: 'Medium', wrap: true });
-    body.push({ type: 'TextBlock', text: job.fail_reason, color: 'Attention', wrap: true });
+    body.push({
+      type: 'TextBlock',
+      text: escapeTeamsMarkdown(job.fail_reason),
+      color: 'Attention',
+      wrap: true,
+    });
   }
   body.push({
     type: 'TextBlock',

@@ -10,6 +10,42 @@ export const WEBHOOK_SIGNATURE_HEADER = 'X-GeminiDB-Signature';
 /** How old (or how far in the future) a signature may be before receivers refuse it: replay protection. */
 export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300;
 
+/** Shortest signing secret accepted on either side: a short key can be guessed from one signed delivery. */
+export const MIN_WEBHOOK_SECRET_CHARS = 16;
+
+/**
+ * A signing or verifying call got options that would make the signature meaningless: an empty or
+ * short secret (anyone could sign), or a tolerance that is not a finite number of seconds >= 0
+ * (the replay check would be off). Thrown, not answered with `false`, so a misconfigured receiver
+ * fails at its first request instead of quietly refusing (or accepting) everything.
+ */
+export class WebhookSignatureOptionsError extends RangeError {
+  override readonly name = 'WebhookSignatureOptionsError';
+}
+
+function checkSecrets(secrets: readonly unknown[], field: string): void {
+  if (secrets.length === 0)
+    throw new WebhookSignatureOptionsError(`${field} must hold at least one key: pass the signingSecret`);
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_WEBHOOK_SECRET_CHARS) {
+      throw new WebhookSignatureOptionsError(
+        `${field} must be a string of at least ${MIN_WEBHOOK_SECRET_CHARS} characters: ` +
+          'pass the signingSecret of the relay destination (is its environment variable set?)',
+      );
+    }
+  }
+}
+
+function checkTolerance(toleranceSeconds: number): number {
+  if (typeof toleranceSeconds !== 'number' || !Number.isFinite(toleranceSeconds) || toleranceSeconds < 0) {
+    throw new WebhookSignatureOptionsError(
+      `toleranceSeconds must be a finite number of seconds >= 0, got ${String(toleranceSeconds)}: ` +
+        `leave it out for the default ${DEFAULT_SIGNATURE_TOLERANCE_SECONDS}`,
+    );
+  }
+  return toleranceSeconds;
+}
+
 /** The raw request body exactly as sent: a string (UTF-8) or the received bytes. */
 export type RawBody = string | Uint8Array;
 
@@ -32,8 +68,7 @@ export interface SignWebhookInput {
 
 /** The {@link WEBHOOK_SIGNATURE_HEADER} value for a delivery sent now. */
 export function signWebhookPayload(input: SignWebhookInput): string {
-  if (input.secrets.length === 0)
-    throw new RangeError('signWebhookPayload: secrets must hold at least one key');
+  checkSecrets(input.secrets, 'signWebhookPayload: secrets');
   const timestampSeconds = Math.floor(input.nowMs / 1000);
   const signatures = input.secrets.map(
     (secret) => `v1=${webhookSignature(secret, timestampSeconds, input.body)}`,
@@ -47,9 +82,12 @@ export interface VerifyWebhookInput {
   readonly header: string | null | undefined;
   /** The raw body as received, before any JSON parsing (re-serialised JSON does not verify). */
   readonly body: RawBody;
-  /** The shared key; during a rotation, the receiver may pass the old and the new one. */
+  /**
+   * The shared key ({@link MIN_WEBHOOK_SECRET_CHARS}+ characters); during a rotation, the receiver
+   * may pass the old and the new one.
+   */
   readonly secret: string | readonly string[];
-  /** Allowed clock difference between sender and receiver, seconds; default 300. */
+  /** Allowed clock difference between sender and receiver, seconds (finite, >= 0); default 300. */
   readonly toleranceSeconds?: number;
   /** The receiver's clock, epoch ms; default `Date.now()`. */
   readonly nowMs?: number;
@@ -75,9 +113,14 @@ export type SignatureCheck =
 
 /**
  * Checks a delivery's signature and says why it fails, for receivers that log refusals.
- * Comparisons run in constant time ({@link timingSafeEqual}).
+ * Comparisons run in constant time ({@link timingSafeEqual}). Throws
+ * {@link WebhookSignatureOptionsError} for an empty or short secret or a tolerance that is not a
+ * finite number >= 0: those would turn the check (or its replay window) off.
  */
 export function checkWebhookSignature(input: VerifyWebhookInput): SignatureCheck {
+  const secrets = typeof input.secret === 'string' ? [input.secret] : input.secret;
+  checkSecrets(Array.isArray(secrets) ? secrets : [secrets], 'secret');
+  const toleranceSeconds = checkTolerance(input.toleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS);
   const header = input.header?.trim();
   if (!header) return { valid: false, problem: SignatureProblem.Missing };
   let timestampSeconds: number | undefined;
@@ -102,11 +145,9 @@ export function checkWebhookSignature(input: VerifyWebhookInput): SignatureCheck
     return { valid: false, problem: SignatureProblem.Malformed };
   }
   const nowSeconds = (input.nowMs ?? Date.now()) / 1000;
-  const toleranceSeconds = input.toleranceSeconds ?? DEFAULT_SIGNATURE_TOLERANCE_SECONDS;
   if (Math.abs(nowSeconds - timestampSeconds) > toleranceSeconds) {
     return { valid: false, problem: SignatureProblem.Expired };
   }
-  const secrets = typeof input.secret === 'string' ? [input.secret] : input.secret;
   let matched = false;
   for (const secret of secrets) {
     const expected = Buffer.from(webhookSignature(secret, timestampSeconds, input.body), 'hex');

@@ -19,3 +19,16 @@ describe('README "Consume the events"', () => {
     expect(code).toBe(readFileSync(new URL(path, root), 'utf8'));
   });
 });
+
+describe('finding 3: README "Receiving signed webhooks" recipe', () => {
+  const recipe =
+    README.match(/```ts\n(import \{ createServer \} from 'node:http';\n[\s\S]*?)```\n/)?.[1] ?? '';
+  const secretLines = recipe.slice(recipe.indexOf('const secret'), recipe.indexOf('const seen'));
+
+  it('stops at start when GEMINIDB_WEBHOOK_SECRET is unset, instead of verifying with an empty key', () => {
+    expect(secretLines).toContain('process.env.GEMINIDB_WEBHOOK_SECRET');
+    const start = new Function('process', secretLines) as (process: { env: Record<string, string> }) => void;
+    expect(() => start({ env: {} })).toThrow(/Set GEMINIDB_WEBHOOK_SECRET/);
+    expect(() => start({ env: { GEMINIDB_WEBHOOK_SECRET: 'whsec_0123456789abcdef' } })).not.toThrow();
+  });
+});

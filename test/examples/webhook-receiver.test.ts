@@ -66,7 +66,10 @@ describe('examples/webhook-receiver.ts over HTTP', () => {
   });
 
   it.each<[string, string | undefined]>([
-    ['the wrong secret', signWebhookPayload({ body: '{}', secrets: ['another'], nowMs: Date.now() })],
+    [
+      'the wrong secret',
+      signWebhookPayload({ body: '{}', secrets: ['another-key-0123456789'], nowMs: Date.now() }),
+    ],
     [
       'an old signature (a replay)',
       signWebhookPayload({ body: '{}', secrets: [SECRET], nowMs: Date.now() - 600_000 }),

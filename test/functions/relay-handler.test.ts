@@ -44,6 +44,8 @@ function relaySecret(): RelaySecret {
         automation: { url: webhook.url, signingSecret: SIGNING_SECRET },
       },
     }),
+    'test receivers on 127.0.0.1',
+    { allowLocalDestinations: true },
   );
 }
 

@@ -31,7 +31,12 @@ afterEach(async () => {
 });
 
 function env(extra: Record<string, string | undefined> = {}) {
-  return { [RELAY_ENV.destinations]: DESTINATIONS, [RELAY_ENV.secretId]: SECRET_ID, ...extra };
+  return {
+    [RELAY_ENV.destinations]: DESTINATIONS,
+    [RELAY_ENV.secretId]: SECRET_ID,
+    [RELAY_ENV.allowLocalDestinations]: 'true',
+    ...extra,
+  };
 }
 
 function secretText(): string {
@@ -125,5 +130,20 @@ describe('relayDepsFromEnv', () => {
     expect(summary.delivered).toHaveLength(2);
     expect(slack.accepted).toHaveLength(1);
     expect(webhook.accepted).toHaveLength(1);
+  });
+});
+
+describe('finding 10: the relay refuses local destinations unless its environment allows them', () => {
+  it('refuses a loopback destination when WATCHER_RELAY_ALLOW_LOCAL_DESTINATIONS is not set', async () => {
+    const client = new SecretsManagerClient({ region: 'eu-west-1' });
+    const mock = mockClient(client);
+    mock.on(GetSecretValueCommand).resolves({ SecretString: secretText() });
+    const deps = relayDepsFromEnv(env({ [RELAY_ENV.allowLocalDestinations]: undefined }), {
+      secretsManager: client,
+    });
+    await expect(deps.readSecret()).rejects.toThrow(
+      /destinations\.ops-slack\.url: must be an https:\/\/ URL/,
+    );
+    mock.restore();
   });
 });

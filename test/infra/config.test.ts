@@ -13,6 +13,7 @@ import {
   parseWatcherConfig,
 } from '../../infra/config';
 import { ConfigError, parseSettings } from '../../shared/config';
+import { serviceUrlProblem } from '../../shared/service-url';
 
 const base = { targets: [{ region: 'ap-southeast-1', projectId: 'p1' }] };
 const dir = mkdtempSync(join(tmpdir(), 'watcher-config-'));
@@ -57,7 +58,7 @@ describe('parseWatcherConfig', () => {
     [
       'a non-http endpoint',
       { targets: [{ region: 'ap-southeast-1', projectId: 'p1', endpoint: 'ftp://x' }] },
-      'watcher.config.json: targets[0].endpoint: must be an http(s) URL',
+      'watcher.config.json: targets[0].endpoint: must be an https:// URL',
     ],
     [
       'a poll rate of 0',
@@ -285,5 +286,20 @@ describe('fieldPath', () => {
     [[], ''],
   ])('renders %j as %s', (path, expected) => {
     expect(fieldPath(path)).toBe(expected);
+  });
+});
+
+describe('finding 4: a target endpoint is checked at synth time as at run time', () => {
+  it.each([
+    'http://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+    'https://user:pw@gaussdb.example.test',
+    'https://gaussdb.example.test/?token=x',
+    'https://gaussdb.example.test/#x',
+  ])('refuses %s with the message the run-time check gives', (endpoint) => {
+    const targets = [{ region: 'ap-southeast-1', projectId: 'p1', endpoint }];
+    expect(() => parseWatcherConfig({ targets })).toThrow(
+      `watcher.config.json: targets[0].endpoint: ${serviceUrlProblem(endpoint)}`,
+    );
+    expect(() => parseSettings({ targets })).toThrow(`targets.0.endpoint: ${serviceUrlProblem(endpoint)}`);
   });
 });

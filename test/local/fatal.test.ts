@@ -56,3 +56,11 @@ describe('explainUncaught', () => {
     expect(explainUncaught(other)).toBe(other);
   });
 });
+
+describe('finding 9: describeFatal prints no terminal escape', () => {
+  it('turns control characters in an error message into spaces', () => {
+    const fatal = describeFatal(new PublishError('sns', 'instance nosql\u001b[2J\u009b31m failed'), {});
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character is the point
+    expect(fatal.text.trimEnd()).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});

@@ -65,3 +65,24 @@ describe('parseSettings', () => {
     );
   });
 });
+
+describe('finding 4: a target endpoint is checked at run time as by the clients', () => {
+  const withEndpoint = (endpoint: string) =>
+    JSON.stringify([{ region: 'ap-southeast-1', projectId: 'p1', endpoint }]);
+
+  it.each([
+    ['http://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com', 'must be an https:// URL (plain http://'],
+    ['https://user:pw@gaussdb.example.test', 'must not carry user info'],
+    ['https://gaussdb.example.test/?x=1', 'must not carry a query string'],
+    ['https://gaussdb.example.test/#x', 'must not carry a fragment'],
+  ])('refuses %s in WATCHER_TARGETS, naming the field', (endpoint, problem) => {
+    expect(() => settingsFromEnv({ WATCHER_TARGETS: withEndpoint(endpoint) })).toThrow(
+      `Invalid configuration: WATCHER_TARGETS[0][endpoint]: ${problem}`,
+    );
+  });
+
+  it('accepts plain http to a loopback host, for local runs', () => {
+    const settings = settingsFromEnv({ WATCHER_TARGETS: withEndpoint('http://127.0.0.1:4010') });
+    expect(settings.targets[0]?.endpoint).toBe('http://127.0.0.1:4010');
+  });
+});

@@ -56,3 +56,36 @@ export function sendJson(
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(text);
 }
+
+/**
+ * Answers with `status` and a body that never ends (1 MiB chunks of `filler`, written as fast as
+ * the client reads), after `prefix`. Resolves how many bytes went out once the client hangs up:
+ * a client that reads through a cap stops it early.
+ */
+export function streamEndlessBody(
+  response: ServerResponse,
+  status: number,
+  options: {
+    readonly prefix?: string;
+    readonly filler?: string;
+    readonly headers?: Record<string, string>;
+  } = {},
+): Promise<number> {
+  const chunk = Buffer.alloc(1024 * 1024, options.filler ?? ' ');
+  let sent = 0;
+  response.writeHead(status, { 'content-type': 'application/json', ...options.headers });
+  if (options.prefix) {
+    response.write(options.prefix);
+    sent += Buffer.byteLength(options.prefix);
+  }
+  return new Promise((resolve) => {
+    const pump = () => {
+      while (!response.destroyed) {
+        sent += chunk.length;
+        if (!response.write(chunk)) return void response.once('drain', pump);
+      }
+    };
+    response.once('close', () => resolve(sent));
+    pump();
+  });
+}

@@ -181,6 +181,34 @@ describe('renderTable', () => {
   });
 });
 
+describe('finding 9: renderTable prints no terminal escape from job data', () => {
+  it('turns control characters in names, instances and statuses into spaces', () => {
+    const stored = {
+      job: {
+        id: 'j1',
+        name: 'Backup\u001b]0;owned\u0007',
+        status: 'Failed\u001b[2J',
+        start_time: '2026-01-01T00:00:00.000Z',
+        end_time: null,
+        progress: null,
+        instance: { id: 'i1', name: 'nosql\u009b31m' },
+        fail_reason: null,
+      },
+      occurrences: {},
+      version: 1,
+      pending: [],
+      progressStep: null,
+      stalledReported: false,
+    } as StoredJob;
+    const lines = renderTable(jobRows([stored]));
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character is the point
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(lines[1]).toBe(
+      'j1   Backup ]0;owned   nosql 31m  Failed [2J  -         2026-01-01 00:00:00 UTC  0',
+    );
+  });
+});
+
 describe('runJobs against the simulator and dynalite', () => {
   it('lists what poll recorded, most recent change first, with the events left pending', async () => {
     const run = await jobs(['--region', REGION, '--project-id', PROJECT, '--store', store]);

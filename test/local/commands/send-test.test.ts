@@ -207,6 +207,8 @@ describe('runSendTest', () => {
                   automation: { url: webhook.url, signingSecret: 'whsec_send_test_0123456789' },
                 },
               }),
+              'test receivers on 127.0.0.1',
+              { allowLocalDestinations: true },
             ),
           logger: new Logger({ serviceName: 'send-test', logLevel: 'SILENT' }),
           metrics: new Metrics({ namespace: 'SendTest', serviceName: 'send-test' }),

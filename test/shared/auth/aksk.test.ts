@@ -134,3 +134,33 @@ describe('createAkskAuthenticator', () => {
     );
   });
 });
+
+describe('finding 1: createAkskAuthenticator refuses control characters in credentials', () => {
+  it.each([
+    ['accessKey', 'HUAWEICLOUD_SDK_AK', { accessKey: 'HPUAEXAMPLE\nAK0001' }],
+    ['secretKey', 'HUAWEICLOUD_SDK_SK', { secretKey: 'exampleSecret\r\nKey0123456789' }],
+    [
+      'securityToken',
+      'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+      { securityToken: 'gQpjbi1ub3J0aC00STS\nsecond-line' },
+    ],
+  ])(
+    'throws AuthConfigError naming %s (%s) when it holds a line break, never quoting it',
+    (_field, variable, bad) => {
+      const build = () => createAkskAuthenticator({ ...CREDENTIALS, projectId: PROJECT, ...bad });
+      expect(build).toThrow(AuthConfigError);
+      expect(build).toThrow(new RegExp(`${variable} to the value as one line`));
+      const message = (() => {
+        try {
+          build();
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return '';
+      })();
+      for (const value of Object.values(bad)) {
+        for (const piece of value.split(/\s+/)) expect(message).not.toContain(piece);
+      }
+    },
+  );
+});

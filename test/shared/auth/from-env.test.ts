@@ -164,3 +164,15 @@ describe('describeAuth', () => {
     for (const secret of SECRETS) expect(described).not.toContain(secret);
   });
 });
+
+describe('finding 4: describeAuth', () => {
+  it('logs an IAM endpoint without the user info or query it should not have had', () => {
+    const line = describeAuth({
+      HUAWEICLOUD_USERNAME: 'watcher',
+      HUAWEICLOUD_PASSWORD: 'pw',
+      HUAWEICLOUD_DOMAIN_NAME: 'acme',
+      HUAWEICLOUD_IAM_ENDPOINT: 'https://admin:hunter2-secret@iam.example.test/v3?token=abc',
+    });
+    expect(line).toBe('iam-password (user watcher, domain acme, IAM https://iam.example.test/v3)');
+  });
+});

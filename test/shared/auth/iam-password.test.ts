@@ -13,7 +13,8 @@ import {
   type IamPasswordOptions,
   iamEndpointFor,
 } from '../../../shared/auth/iam-password';
-import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
+import { MAX_IAM_BODY_BYTES } from '../../../shared/read-body';
+import { sendJson, startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 
 const PASSWORD = 'Pa55-word!with%secret';
 const USER = { name: 'watcher', password: PASSWORD, domainName: 'acme' };
@@ -409,7 +410,15 @@ describe('createIamPasswordAuthenticator', () => {
       { iamEndpoint: 'not a url' },
       'The IAM endpoint is not a URL: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
     ],
-  ])('refuses configuration %o', (change, message) => {
+    [
+      { iamEndpoint: 'http://iam.ap-southeast-1.myhuaweicloud.com' },
+      'The IAM endpoint must be an https:// URL (plain http:// only to a loopback host such as 127.0.0.1, for local runs): set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
+    ],
+    [
+      { iamEndpoint: 'https://iam.example.test/?x=1' },
+      'The IAM endpoint must not carry a query string: set HUAWEICLOUD_IAM_ENDPOINT to a base URL such as https://iam.ap-southeast-1.myhuaweicloud.com',
+    ],
+  ])('refuses configuration %o (finding 4 for the IAM endpoint)', (change, message) => {
     const options = {
       username: 'u',
       password: 'p',
@@ -420,5 +429,30 @@ describe('createIamPasswordAuthenticator', () => {
     expect(() => createIamPasswordAuthenticator({ ...options, ...change })).toThrow(
       new AuthConfigError(message),
     );
+  });
+});
+
+describe('finding 2: IAM answers are read through a byte cap', () => {
+  it('throws IamResponseError for a success whose body passes the cap, reading no further', async () => {
+    let sent: Promise<number> | undefined;
+    server = await startHttpServer((_req, res) => {
+      sent = streamEndlessBody(res, 201, {
+        prefix: '{"token": {"expires_at": "2099-01-01T00:00:00Z", "catalog": ["',
+        filler: 'x',
+        headers: { 'x-subject-token': 'MIIZ-token' },
+      });
+    });
+    const auth = createIamPasswordAuthenticator({
+      username: 'watcher',
+      password: PASSWORD,
+      domainName: 'acme',
+      projectId: PROJECT,
+      region: 'ap-southeast-1',
+      iamEndpoint: server.url,
+    });
+    const error = await failure(tokenOf(auth));
+    expect(error).toBeInstanceOf(IamResponseError);
+    expect(error.message).toContain(`a body within ${MAX_IAM_BODY_BYTES} bytes (reading stopped there)`);
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
   });
 });

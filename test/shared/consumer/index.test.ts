@@ -12,10 +12,10 @@ describe('the consumer kit (shared/consumer/index.ts)', () => {
   it('gives the webhook signature check and the parser in one import', () => {
     const body = JSON.stringify(sampleEvent('failed'));
     const nowMs = Date.parse('2026-11-30T01:02:03Z');
-    const header = signWebhookPayload({ body, secrets: ['s3cret'], nowMs });
+    const header = signWebhookPayload({ body, secrets: ['s3cret-0123456789abcdef'], nowMs });
     expect(WEBHOOK_SIGNATURE_HEADER).toBe('X-GeminiDB-Signature');
-    expect(verifyWebhookSignature({ header, body, secret: 's3cret', nowMs })).toBe(true);
-    expect(verifyWebhookSignature({ header, body, secret: 'other', nowMs })).toBe(false);
+    expect(verifyWebhookSignature({ header, body, secret: 's3cret-0123456789abcdef', nowMs })).toBe(true);
+    expect(verifyWebhookSignature({ header, body, secret: 'other-0123456789abcdef', nowMs })).toBe(false);
     expect(parseJobEvent(body).id).toBe(sampleEvent('failed').id);
   });
 

@@ -11,6 +11,7 @@ import {
   JobsApiError,
   JobsDeadlineError,
   JobsNetworkError,
+  JobsResponseTooLargeError,
   JobsThrottledError,
   JobsTimeoutError,
   JobsUnauthorizedError,
@@ -21,7 +22,8 @@ import {
   type JobsClientOptions,
   type JobsRequestInfo,
 } from '../../../shared/jobs/http-client';
-import { sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server';
+import { MAX_JOBS_PAGE_BYTES } from '../../../shared/read-body';
+import { sendJson, startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 import { BAD_QUERIES } from './bad-queries';
 import { rawJob } from './raw-jobs';
 
@@ -117,6 +119,19 @@ describe('createJobsClient', () => {
     expect(() => createJobsClient({ ...base, ...overrides })).toThrow(
       expect.objectContaining({ name: InvalidJobsClientOptionsError.name, option }),
     );
+  });
+
+  it.each([
+    [
+      'plain http to a remote host',
+      'http://gaussdb-nosql.ap-southeast-1.myhuaweicloud.com',
+      'must be an https://',
+    ],
+    ['user info', 'https://user:pw@gaussdb.example.test', 'must not carry user info'],
+    ['a fragment', 'https://gaussdb.example.test/#x', 'must not carry a fragment'],
+  ])('finding 4: rejects an endpoint with %s, as the config check does', (_label, endpoint, problem) => {
+    expect(() => createJobsClient({ ...base, endpoint })).toThrow(problem);
+    expect(() => createJobsClient({ ...base, endpoint })).not.toThrow(/pw@/);
   });
 
   it.each(['', 'abc/def'])('rejects project id %j as the project_id path parameter', (projectId) => {
@@ -683,5 +698,68 @@ describe('scanJobs with a time budget', () => {
     const error = await failure(client.scanJobs({ ...window, pageSize: 10 }, { budgetMs: 1_000 }));
     expect(error).toBeInstanceOf(JobsDeadlineError);
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('finding 1: a network error never carries a credential', () => {
+  const SECRET_TOKEN = 'gQpjbi1ub3J0aC00STS-secret-part\nsecond-secret-line';
+  /** An authenticator that hands out a header Node's fetch refuses, as a pasted token would. */
+  const brokenAuth: Authenticator = {
+    kind: 'token',
+    headersFor: async () => ({ 'X-Auth-Token': SECRET_TOKEN }),
+  };
+
+  it('redacts the header value from the message and every cause when fetch refuses the header', async () => {
+    const server = await serve(json(200, PAGE));
+    const { client } = clientFor(server, { auth: brokenAuth, maxAttempts: 1 });
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsNetworkError);
+    const texts: string[] = [];
+    for (let current: unknown = error; current instanceof Error; current = current.cause) {
+      texts.push(current.message, String(current.stack));
+    }
+    const all = texts.join('\n');
+    expect(all).toContain('[redacted]');
+    for (const piece of ['gQpjbi1ub3J0aC00STS', 'second-secret-line', 'secret-part']) {
+      expect(all).not.toContain(piece);
+    }
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('finding 2: a jobs page is read through a byte cap', () => {
+  it('throws JobsResponseTooLargeError, not retried, for a 200 whose body passes the cap', async () => {
+    // A valid page padded past the cap: read whole, it would parse.
+    const padded = `{"total_count": 0, "jobs": []${' '.repeat(MAX_JOBS_PAGE_BYTES)}}`;
+    const server = await serve(text(200, padded, { 'content-type': 'application/json' }));
+    const { client, requests } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsResponseTooLargeError);
+    expect(error.message).toBe(
+      `GeminiDB jobs API ${hostOf(server)}, project ${PROJECT}: HTTP 200 with a body larger than ${MAX_JOBS_PAGE_BYTES} bytes, not read further (1 attempt); check that the endpoint is a GeminiDB jobs API and not a proxy or another service`,
+    );
+    expect(requests.map((info) => info.error)).toEqual([`body larger than ${MAX_JOBS_PAGE_BYTES} bytes`]);
+  });
+
+  it('stops reading an endless 200 body at the cap', async () => {
+    let sent: Promise<number> | undefined;
+    const server = await serve((_request, response) => {
+      sent = streamEndlessBody(response, 200, { prefix: '{"total_count": 0, "jobs": [' });
+    });
+    const { client } = clientFor(server);
+    await expect(client.listJobs({})).rejects.toBeInstanceOf(JobsResponseTooLargeError);
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('reads only the start of a huge error body and still names the status', async () => {
+    let sent: Promise<number> | undefined;
+    const server = await serve((_request, response) => {
+      sent = streamEndlessBody(response, 403, { prefix: '{"error_code": "DBS.0001", "error_msg": "no"' });
+    });
+    const { client } = clientFor(server);
+    const error = await failure(client.listJobs({}));
+    expect(error).toBeInstanceOf(JobsApiError);
+    expect(error.message).toContain('HTTP 403');
+    expect(await sent).toBeLessThan(256 * 1024 * 1024);
   });
 });

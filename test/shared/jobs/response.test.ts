@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { boundText, MAX_STATUS_CHARS, MAX_TEXT_CHARS, parseJobsBody } from '../../../shared/jobs/response';
+import {
+  boundText,
+  isSafeJobId,
+  MAX_STATUS_CHARS,
+  MAX_TEXT_CHARS,
+  parseJobsBody,
+  skippedRecordLine,
+} from '../../../shared/jobs/response';
 import { type RawJob, rawJob } from './raw-jobs';
 
 function bodyWith(job: Record<string, unknown>): string {
@@ -258,5 +265,92 @@ describe('boundText', () => {
     ['ab\u{1F600}cd', 3, 'ab... [4 more characters cut]'],
   ])('bounds %j to %d characters', (value, max, expected) => {
     expect(boundText(value, max)).toBe(expected);
+  });
+});
+
+describe('finding 6: job ids are restricted to a safe character set', () => {
+  it.each([
+    ['__proto__', '__proto__'],
+    ['constructor', 'constructor'],
+    ['a space', 'job 1'],
+    ['a slash', 'job/1'],
+    ['a terminal escape', 'job\u001b[2J'],
+    ['markup', '<b>job</b>'],
+  ])('leaves out a record whose id holds %s, as odd data, and keeps the others', (_label, id) => {
+    const body = JSON.stringify({ total_count: 2, jobs: [{ ...rawJob(0), id }, rawJob(1)] });
+    const result = parseJobsBody(body);
+    if (!result.ok) throw new Error(`expected a page, got problem: ${result.problem}`);
+    expect(result.page.jobs.map((job) => job.id)).toEqual([rawJob(1).id]);
+    expect(result.page.skipped).toEqual([
+      {
+        jobId: null,
+        field: 'id',
+        problem: expect.stringMatching(/^expected an id of letters, digits, "\.", "_", ":" and "-" starting/),
+      },
+    ]);
+  });
+
+  it.each(['6f85e061-04dd-42e7-86d6-d3b1e40aac2e', '27a045b6bf9e46f691f81366d398cb04in06', 'job-1.2_3:x'])(
+    'keeps a record with id %s',
+    (id) => {
+      expect(isSafeJobId(id)).toBe(true);
+      expect(parsedJob({ ...rawJob(0), id })?.id).toBe(id);
+    },
+  );
+});
+
+describe('finding 8: odd values are described by type and a bounded preview', () => {
+  /** `[[[...1...]]]` nested `depth` levels, built as text: JSON.parse reads it, JSON.stringify would overflow. */
+  const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+
+  it('leaves out a record with a field nested 200 000 levels deep instead of failing the page', () => {
+    const odd = JSON.stringify({ ...rawJob(0), name: '@NAME@' }).replace('"@NAME@"', nested(200_000));
+    const body = `{"total_count": 2, "jobs": [${odd}, ${JSON.stringify(rawJob(1))}]}`;
+    const result = parseJobsBody(body);
+    if (!result.ok) throw new Error(`expected a page, got problem: ${result.problem}`);
+    expect(result.page.jobs.map((job) => job.id)).toEqual([rawJob(1).id]);
+    expect(result.page.skipped).toEqual([
+      { jobId: rawJob(0).id, field: 'name', problem: 'expected a string, got an array of 1 item' },
+    ]);
+  });
+
+  it('leaves out a record that is itself nested deep, naming no more than its type', () => {
+    const body = `{"total_count": 1, "jobs": [${nested(200_000)}]}`;
+    const result = parseJobsBody(body);
+    expect(result.ok && result.page.skipped).toEqual([
+      { jobId: null, field: 'record', problem: 'expected a job object, got an array of 1 item' },
+    ]);
+  });
+
+  it('names a few keys of an odd object, cut short, and a long string by its start', () => {
+    const skipped = (job: Record<string, unknown>) => {
+      const result = parseJobsBody(bodyWith(job));
+      return result.ok ? result.page.skipped[0]?.problem : result.problem;
+    };
+    expect(skipped({ ...rawJob(0), status: { a: 1, b: { c: [1] }, d: 2, e: 3 } })).toBe(
+      'expected a string, got an object with keys "a", "b", "d" and more',
+    );
+    expect(skipped({ ...rawJob(0), status: { only: 1 } })).toBe(
+      'expected a string, got an object with key "only"',
+    );
+    expect(skipped({ ...rawJob(0), start_time: 'x'.repeat(100_000) })).toBe(
+      `expected a time like 2023-09-12T06:44:01+0000, got "${'x'.repeat(59)}...`,
+    );
+  });
+});
+
+describe('finding 9: the warning line for a left-out record prints no control character', () => {
+  it('turns a terminal escape in the value into spaces', () => {
+    const record = {
+      jobId: null,
+      field: 'status',
+      problem: 'expected a string, got "\u001b]0;owned\u0007\u009b2J"',
+    };
+    const line = skippedRecordLine('ap-southeast-1/p1', record);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character is the point
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(line).toBe(
+      'target ap-southeast-1/p1: left out a job record without a usable id: status: expected a string, got " ]0;owned 2J" (it does not fit the jobs API document; the other jobs go on)',
+    );
   });
 });

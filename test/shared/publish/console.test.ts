@@ -30,3 +30,28 @@ describe('createConsolePublisher', () => {
     expect(lines).toEqual([`${ansi}${consoleLine(event)}\u001b[0m`]);
   });
 });
+
+describe('finding 9: the console sink prints no terminal escape from job data', () => {
+  it('writes names with ESC, C1 and bidi controls as spaces, colour codes still its own', async () => {
+    const lines: string[] = [];
+    const publisher = createConsolePublisher({ write: (line) => lines.push(line), color: true });
+    const event = sampleEvent('failed');
+    const hostile = {
+      ...event,
+      data: {
+        ...event.data,
+        job: {
+          ...event.data.job,
+          name: 'Backup\u001b]0;owned\u0007',
+          instance: { ...event.data.job.instance, name: 'nosql\u009b2J\u202e' },
+        },
+      },
+    };
+    await publisher.publish([hostile]);
+    const [line = ''] = lines;
+    const inner = line.slice('\u001b[31m'.length, -'\u001b[0m'.length);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character is the point
+    expect(inner).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(inner).toContain('Backup ]0;owned  on nosql 2J ');
+  });
+});

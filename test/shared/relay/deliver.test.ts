@@ -9,7 +9,7 @@ import {
   isRetryableStatus,
   redact,
 } from '../../../shared/relay/deliver';
-import { startHttpServer } from '../../support/http-server';
+import { startHttpServer, streamEndlessBody, type TestHttpServer } from '../../support/http-server';
 import { type Receiver, startSlackReceiver } from './receivers';
 
 let receiver: Receiver | undefined;
@@ -204,5 +204,91 @@ describe('redact', () => {
     expect(redact('connect ECONNREFUSED 127.0.0.1:9', 'http://127.0.0.1:9/hook')).toBe(
       'connect ECONNREFUSED 127.0.0.1:9',
     );
+  });
+});
+
+describe('finding 2: a destination answer is read through a byte cap', () => {
+  const servers: TestHttpServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+
+  async function endless(status: number): Promise<{ url: string; sent: () => Promise<number> }> {
+    let sent: Promise<number> = Promise.resolve(0);
+    const server = await startHttpServer((_req, res) => {
+      sent = streamEndlessBody(res, status, {
+        prefix: 'ok',
+        filler: 'x',
+        headers: { 'content-type': 'text/plain' },
+      });
+    });
+    servers.push(server);
+    return { url: `${server.url}/hook`, sent: () => sent };
+  }
+
+  it('takes a 2xx at once and drops its endless answer unread', async () => {
+    const destination = await endless(200);
+    // An answer read whole would run into the 30 s timeout; dropped, it is accepted at once.
+    await expect(
+      deliver(request(destination.url), options([], { timeoutMs: 30_000, maxAttempts: 1 })),
+    ).resolves.toEqual({ status: 200, attempts: 1 });
+    expect(await destination.sent()).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('reads only the start of an endless error answer and names the status', async () => {
+    const destination = await endless(400);
+    const error = await failure(
+      deliver(request(destination.url), options([], { timeoutMs: 30_000, maxAttempts: 1 })),
+    );
+    expect(error).toMatchObject({ status: 400, attempts: 1 });
+    expect(error.message).toMatch(/^destination "ops-slack": HTTP 400 \(okx{198}\.\.\.\), not retried/);
+    expect(await destination.sent()).toBeLessThan(256 * 1024 * 1024);
+  });
+});
+
+describe('finding 10: redact finds the destination URL in every form an answer may echo', () => {
+  const SLACK = 'https://hooks.slack.com/services/T0000SECRET/B0000SECRET/XXXXsecretXXXXtoken';
+  const TEAMS =
+    'https://prod-01.westeurope.logic.azure.com:443/workflows/abcdef0123456789/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SiGnAtUrE0123456789';
+
+  it.each([
+    ['JSON-escaped slashes', JSON.stringify(SLACK).replaceAll('/', '\\/')],
+    ['\\u002f-escaped slashes', SLACK.replaceAll('/', '\\u002f')],
+    ['URL-encoded', encodeURIComponent(SLACK)],
+    ['URL-encoded in lower case', encodeURIComponent(SLACK).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())],
+    ['only the token', 'invalid token XXXXsecretXXXXtoken'],
+  ])('hides a Slack URL echoed %s', (_label, answer) => {
+    const shown = redact(`{"error": ${JSON.stringify(answer)}}`, SLACK);
+    for (const secret of ['T0000SECRET', 'B0000SECRET', 'XXXXsecretXXXXtoken'])
+      expect(shown).not.toContain(secret);
+  });
+
+  it('hides a Teams signature echoed URL-decoded or alone', () => {
+    const decoded = redact(`bad url ${decodeURIComponent(TEAMS)}`, TEAMS);
+    const alone = redact('{"message": "sig SiGnAtUrE0123456789 expired"}', TEAMS);
+    for (const shown of [decoded, alone]) expect(shown).not.toContain('SiGnAtUrE0123456789');
+    expect(decoded).not.toContain('abcdef0123456789');
+  });
+
+  it('says why a refused delivery failed without the URL, even when the answer echoes it escaped', async () => {
+    const server = await startHttpServer((req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: 'no_service', url: `http://${req.headers.host}${req.url}` }).replaceAll(
+          '/',
+          '\\/',
+        ),
+      );
+    });
+    try {
+      const url = `${server.url}/services/T0000SECRET/B0000SECRET/XXXXsecretXXXXtoken`;
+      const error = await failure(deliver(request(url), options([], { maxAttempts: 1 })));
+      expect(error.message).toContain('no_service');
+      for (const secret of ['T0000SECRET', 'B0000SECRET', 'XXXXsecretXXXXtoken']) {
+        expect(error.message).not.toContain(secret);
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

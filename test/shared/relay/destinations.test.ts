@@ -4,6 +4,7 @@ import {
   DEFAULT_DELIVERY_TIMEOUT_MS,
   DestinationSecretMissingError,
   destinationSecrets,
+  destinationUrlProblem,
   parseDestinations,
   parseRelaySecret,
   RelayConfigError,
@@ -81,6 +82,8 @@ describe('parseRelaySecret', () => {
           hook: { url: 'http://127.0.0.1:9/x', signingSecret: 's'.repeat(32) },
         },
       }),
+      'the relay secret',
+      { allowLocalDestinations: true },
     );
     expect(Object.keys(secret.destinations)).toEqual(['ops-slack', 'hook']);
   });
@@ -158,4 +161,46 @@ describe('destinationSecrets', () => {
   it('fails a webhook without a signing secret', () => {
     expect(() => destinationSecrets(secret, config('unsigned', 'webhook'))).toThrow(/has no signingSecret/);
   });
+});
+
+describe('finding 10: the relay secret refuses local and private destinations', () => {
+  const secretWith = (url: string) => JSON.stringify({ destinations: { a: { url } } });
+
+  it.each([
+    'https://169.254.169.254/latest/meta-data/',
+    'https://127.0.0.1:9001/2018-06-01/runtime/invocation/next',
+    'https://localhost/hook',
+    'https://10.1.2.3/hook',
+    'https://172.16.0.1/hook',
+    'https://192.168.1.10/hook',
+    'https://100.64.0.1/hook',
+    'https://0.0.0.0/hook',
+    'https://[::1]/hook',
+    'https://[fe80::1]/hook',
+    'https://[fd00::1]/hook',
+    'https://[::ffff:169.254.169.254]/hook',
+    'https://0xa9.0xfe.0xa9.0xfe/hook',
+    'https://2852039166/hook',
+  ])('refuses %s, naming the field and the local flag', (url) => {
+    expect(() => parseRelaySecret(secretWith(url))).toThrow(
+      /secret\.destinations\.a\.url: must not point at a loopback, private or link-local address .*WATCHER_RELAY_ALLOW_LOCAL_DESTINATIONS=true/,
+    );
+    expect(() =>
+      parseRelaySecret(secretWith(url), 'the relay secret', { allowLocalDestinations: true }),
+    ).not.toThrow();
+  });
+
+  it('refuses plain http to loopback unless local destinations are allowed', () => {
+    expect(() => parseRelaySecret(secretWith('http://127.0.0.1:9/x'))).toThrow(/must be an https:\/\/ URL/);
+    expect(() =>
+      parseRelaySecret(secretWith('http://10.0.0.1/x'), 'secret', { allowLocalDestinations: true }),
+    ).toThrow(/must be an https:\/\/ URL/);
+  });
+
+  it.each(['https://hooks.slack.com/services/T/B/X', 'https://8.8.8.8/hook', 'https://[2001:db8::1]/hook'])(
+    'accepts the public destination %s',
+    (url) => {
+      expect(destinationUrlProblem(url)).toBeUndefined();
+    },
+  );
 });

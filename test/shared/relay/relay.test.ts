@@ -50,6 +50,8 @@ function secret(extra: Record<string, unknown> = {}): RelaySecret {
         ...extra,
       },
     }),
+    'test receivers on 127.0.0.1',
+    { allowLocalDestinations: true },
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../../shared/job-event';
 import { instanceConsoleUrl } from '../../../shared/relay/console-link';
-import { ADAPTIVE_CARD_CONTENT_TYPE, teamsMessage } from '../../../shared/relay/teams';
+import { ADAPTIVE_CARD_CONTENT_TYPE, escapeTeamsMarkdown, teamsMessage } from '../../../shared/relay/teams';
 import type { TransitionType } from '../../../shared/transition';
 import { sampleEvent } from '../publish/fixtures';
 
@@ -68,5 +68,35 @@ describe('teamsMessage', () => {
   it('marks a test card first', () => {
     const card = cardOf({ ...sampleEvent('completed'), test: true } as JobEvent);
     expect(card.body[0]).toMatchObject({ text: expect.stringMatching(/^TEST MESSAGE/), color: 'Accent' });
+  });
+});
+
+describe('also check: Teams cards carry no Markdown link from job data', () => {
+  const LINK = '[click here](https://evil.example/login)';
+
+  it('escapes link syntax in the headline, the facts and the failure reason', () => {
+    const event = sampleEvent('failed');
+    const hostile: JobEvent = {
+      ...event,
+      data: {
+        ...event.data,
+        job: {
+          ...event.data.job,
+          name: `Backup ${LINK}`,
+          instance: { ...event.data.job.instance, name: `<https://evil.example> ${LINK}` },
+          fail_reason: `see ${LINK}`,
+        },
+      },
+    };
+    const card = JSON.stringify(teamsMessage(hostile).attachments[0].content.body);
+    expect(card).toContain('evil.example');
+    expect(card).not.toContain('](');
+    expect(card).not.toMatch(/(^|[^\\])\[click/);
+    expect(card).not.toMatch(/(^|[^\\])<https/);
+  });
+
+  it('leaves text without Markdown meaning as it was', () => {
+    expect(escapeTeamsMarkdown('nosql-12f5 (inst-1) at 60%')).toBe('nosql-12f5 (inst-1) at 60%');
+    expect(escapeTeamsMarkdown(LINK)).toBe('\\[click here\\]\u200b(https://evil.example/login)');
   });
 });

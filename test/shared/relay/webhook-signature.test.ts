@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   checkWebhookSignature,
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  MIN_WEBHOOK_SECRET_CHARS,
   SignatureProblem,
   signWebhookPayload,
   verifyWebhookSignature,
+  WebhookSignatureOptionsError,
   webhookSignature,
 } from '../../../shared/relay/webhook-signature';
 
@@ -107,5 +109,54 @@ describe('verifyWebhookSignature', () => {
     const other = signWebhookPayload({ body: BODY, secrets: ['another-key-0123456789'], nowMs: NOW_MS });
     const mixed = `${other},v1=${header.split('v1=')[1]}`;
     expect(verifyWebhookSignature({ header: mixed, body: BODY, secret: SECRET, nowMs: NOW_MS })).toBe(true);
+  });
+});
+
+describe('finding 3: verifyWebhookSignature refuses options that turn the check off', () => {
+  const header = signWebhookPayload({ body: BODY, secrets: [SECRET], nowMs: NOW_MS });
+
+  it.each<[string, string | readonly string[]]>([
+    ['an empty secret', ''],
+    ['a short secret', 'short-secret'],
+    ['no secret at all', []],
+    ['a rotation list with an empty key', [SECRET, '']],
+  ])('throws WebhookSignatureOptionsError for %s', (_case, secret) => {
+    const input = { header, body: BODY, secret, nowMs: NOW_MS };
+    expect(() => verifyWebhookSignature(input)).toThrow(WebhookSignatureOptionsError);
+    expect(() => checkWebhookSignature(input)).toThrow(
+      new RegExp(`at least (one key|${MIN_WEBHOOK_SECRET_CHARS} characters)`),
+    );
+  });
+
+  it('refuses an empty secret even for a header signed with that empty secret', () => {
+    const forged = `t=${Math.floor(NOW_MS / 1000)},v1=${webhookSignature('', Math.floor(NOW_MS / 1000), BODY)}`;
+    expect(() => verifyWebhookSignature({ header: forged, body: BODY, secret: '', nowMs: NOW_MS })).toThrow(
+      WebhookSignatureOptionsError,
+    );
+  });
+
+  it.each([Number.POSITIVE_INFINITY, Number.NaN, -1])(
+    'throws WebhookSignatureOptionsError for toleranceSeconds %s, naming the field',
+    (toleranceSeconds) => {
+      const input = {
+        header,
+        body: BODY,
+        secret: SECRET,
+        nowMs: NOW_MS + 10 * 365 * 86_400_000,
+        toleranceSeconds,
+      };
+      expect(() => verifyWebhookSignature(input)).toThrow(
+        /toleranceSeconds must be a finite number of seconds >= 0/,
+      );
+    },
+  );
+
+  it('refuses to sign with an empty or short key', () => {
+    expect(() => signWebhookPayload({ body: BODY, secrets: [''], nowMs: NOW_MS })).toThrow(
+      WebhookSignatureOptionsError,
+    );
+    expect(() => signWebhookPayload({ body: BODY, secrets: ['short'], nowMs: NOW_MS })).toThrow(
+      WebhookSignatureOptionsError,
+    );
   });
 });
