@@ -21,8 +21,11 @@ import type { Target } from '../shared/target';
 import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
 import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
 import { createFollowUpQueue } from './follow-up';
+import { type HardenedWatcher, type HardeningProps, hardenWatcher } from './hardening';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
+import { pauseSchedules } from './pause';
 import { type RelayProps, WatcherRelay } from './relay';
+import { webhookSubscription } from './webhooks';
 
 /** An SNS filter policy on the event's message attributes: attribute name to accepted values. */
 export type FilterPolicyProps = Readonly<
@@ -203,6 +206,19 @@ export interface JobWatcherProps {
    * @default - no EventBridge delivery
    */
   readonly eventBridge?: EventBridgeProps;
+  /**
+   * false pauses polling: the schedules are disabled (and the heartbeat alarm stays quiet), while the
+   * table, its state and every subscription stay; true again resumes where it stopped.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Pass every AWS Control Tower proactive control that applies (infra/hardening.ts,
+   * docs/compliance.md): customer-managed keys, a year of logs, a dead-letter queue on every queue,
+   * the functions in this VPC. `logRetention` must then be a year or more.
+   * @default - the lean stack
+   */
+  readonly hardening?: HardeningProps;
 }
 
 /** A prop combination that cannot work; the message names the prop and the fix. */
@@ -269,6 +285,8 @@ export class JobWatcher extends Construct {
   readonly eventBridge: WatcherEventBridge | undefined;
   /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
   readonly alarms: readonly Alarm[];
+  /** With `hardening`: the storage key, the dead-letter queues and security groups it added. */
+  readonly hardened: HardenedWatcher | undefined;
 
   constructor(scope: Construct, id: string, props: JobWatcherProps) {
     super(scope, id);
@@ -370,17 +388,23 @@ export class JobWatcher extends Construct {
             logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
           });
 
+    const deadLetterQueues = [
+      this.failureQueue,
+      this.targetDeadLetterQueue,
+      this.deliveryDeadLetterQueue,
+      queues?.deadLetterQueue,
+      this.relay?.deadLetterQueue,
+    ].filter((queue): queue is sqs.Queue => queue !== undefined);
+    // After every resource it hardens, before the alarms (which watch the dead-letter queues it adds).
+    this.hardened = props.hardening
+      ? hardenWatcher(this, props.hardening, { tableUsers: [this.pollFunction], deadLetterQueues })
+      : undefined;
+
     this.alarms = createWatcherAlarms(this, {
       pollFunction: this.pollFunction,
       topic: this.topic,
       alarmTopic: this.alarmTopic,
-      deadLetterQueues: [
-        this.failureQueue,
-        this.targetDeadLetterQueue,
-        this.deliveryDeadLetterQueue,
-        queues?.deadLetterQueue,
-        this.relay?.deadLetterQueue,
-      ].filter((queue): queue is sqs.Queue => queue !== undefined),
+      deadLetterQueues: [...deadLetterQueues, ...(this.hardened?.deadLetterQueues ?? [])],
       // Two polls, at least 5 minutes, at most the day CloudWatch allows.
       heartbeatPeriod: Duration.minutes(
         Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),
@@ -395,6 +419,7 @@ export class JobWatcher extends Construct {
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    if (props.enabled === false) pauseSchedules(this.schedules, this.alarms);
   }
 
   private createCredentialsSecret(): secretsmanager.Secret {
@@ -627,9 +652,10 @@ export class JobWatcher extends Construct {
     for (const email of props.emails ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    for (const webhook of props.webhooks ?? []) {
+    for (const [index, webhook] of (props.webhooks ?? []).entries()) {
+      // A fixed construct id, `Webhook<index>`: one derived from the URL would carry its credentials.
       this.topic.addSubscription(
-        new subscriptions.UrlSubscription(webhook.url, {
+        webhookSubscription(this, index, webhook.url, {
           protocol: sns.SubscriptionProtocol.HTTPS,
           rawMessageDelivery: webhook.rawMessageDelivery ?? false,
           ...(this.deliveryDeadLetterQueue ? { deadLetterQueue: this.deliveryDeadLetterQueue } : {}),

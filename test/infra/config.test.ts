@@ -28,6 +28,8 @@ describe('parseWatcherConfig', () => {
       webhooks: [],
       alarmEmails: [],
       logRetentionDays: 30,
+      tags: {},
+      enabled: true,
     });
   });
 
