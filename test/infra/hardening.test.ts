@@ -16,18 +16,21 @@ import {
 
 const storageKeyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherStorageKey'), 'Arn'] };
 
+/** Synthesizing loads most of aws-cdk-lib: generous on a loaded machine. */
+const SYNTH_TIMEOUT_MS = 120_000;
+
 let app: App;
 let template: Template;
 beforeAll(() => {
   ({ app } = watcherApp(HARDENED_FULL_CONFIG, NO_BUNDLING));
   template = Template.fromStack(app.node.findAll().find((c) => c instanceof Stack) as Stack);
-});
+}, SYNTH_TIMEOUT_MS);
 
 function propertiesOf(type: string): [string, Record<string, unknown>][] {
   return Object.entries(template.findResources(type)).map(([id, resource]) => [id, resource.Properties]);
 }
 
-describe('hardenWatcher', () => {
+describe('hardenWatcher', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('keeps every log group a year or more, encrypted with the storage key (CT.CLOUDWATCH.PR.2, PR.3)', () => {
     const groups = propertiesOf('AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThanOrEqual(2);
@@ -186,7 +189,7 @@ describe('hardenWatcher', () => {
   });
 });
 
-describe('the default (lean) stack', () => {
+describe('the default (lean) stack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('has no storage key, security group, VPC config or extra dead-letter queue', () => {
     const { stack } = watcherApp(FULL_CONFIG, NO_BUNDLING);
     const lean = Template.fromStack(stack);
