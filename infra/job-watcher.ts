@@ -23,7 +23,7 @@ import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
 import { createFollowUpQueue } from './follow-up';
 import { type HardenedWatcher, type HardeningProps, hardenWatcher } from './hardening';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
-import { pauseSchedules } from './pause';
+import { pausePolling } from './pause';
 import { type RelayProps, WatcherRelay } from './relay';
 import { webhookSubscription } from './webhooks';
 
@@ -207,8 +207,9 @@ export interface JobWatcherProps {
    */
   readonly eventBridge?: EventBridgeProps;
   /**
-   * false pauses polling: the schedules are disabled (and the heartbeat alarm stays quiet), while the
-   * table, its state and every subscription stay; true again resumes where it stopped.
+   * false pauses polling: the schedules and the SQS event sources (follow-up, fan-out) are disabled
+   * and the heartbeat alarm stays quiet, while the table, its state and every subscription stay; true
+   * again resumes where it stopped (infra/pause.ts).
    * @default true
    */
   readonly enabled?: boolean;
@@ -419,7 +420,7 @@ export class JobWatcher extends Construct {
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    if (props.enabled === false) pauseSchedules(this.schedules, this.alarms);
+    if (props.enabled === false) pausePolling(this, { schedules: this.schedules, alarms: this.alarms });
   }
 
   private createCredentialsSecret(): secretsmanager.Secret {

@@ -1,21 +1,31 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type { Construct } from 'constructs';
 
 /** Construct id of the alarm that fires when no cycle succeeds (infra/monitoring.ts). */
 const HEARTBEAT_ALARM_ID = 'HeartbeatAlarm';
 
+/** What {@link pausePolling} stops. */
+export interface PausedParts {
+  readonly schedules: readonly scheduler.Schedule[];
+  readonly alarms: readonly cloudwatch.Alarm[];
+}
+
 /**
- * Pauses polling (`enabled: false`): every schedule is disabled, so nothing starts a poll; a
- * follow-up already queued runs out within its delay. Nothing is deleted: the table keeps the
- * cursors and job states, and a later `enabled: true` resumes from them. The heartbeat alarm treats
- * the missing cycles as expected, so a pause does not page anyone.
+ * Pauses polling (`enabled: false`): every schedule is disabled and every SQS event source under
+ * `scope` (the follow-up queue, which would otherwise keep polling a target while its jobs run, and
+ * the fan-out queue) stops invoking; queued messages expire with their short retention. Nothing is
+ * deleted: the table keeps the cursors and job states, and `enabled: true` resumes from them (the
+ * first tick starts a new follow-up chain where one was lost). The heartbeat alarm treats the
+ * missing cycles as expected, so a pause does not page anyone.
  */
-export function pauseSchedules(
-  schedules: readonly scheduler.Schedule[],
-  alarms: readonly cloudwatch.Alarm[],
-): void {
+export function pausePolling(scope: Construct, { schedules, alarms }: PausedParts): void {
   for (const schedule of schedules) {
     (schedule.node.defaultChild as scheduler.CfnSchedule).state = 'DISABLED';
+  }
+  for (const mapping of scope.node.findAll()) {
+    if (mapping instanceof lambda.CfnEventSourceMapping) mapping.enabled = false;
   }
   for (const alarm of alarms) {
     if (alarm.node.id !== HEARTBEAT_ALARM_ID) continue;
