@@ -5,7 +5,7 @@ import * as zm from 'zod/mini';
 import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
 import { eventBridgeConfigSchema } from './eventbridge-config';
-import { HARDENED_MIN_LOG_RETENTION_DAYS, hardenedConfigSchema, tagsSchema } from './hardening-config';
+import { hardenedConfigSchema, hardenedLogRetentionCheck, tagsSchema } from './hardening-config';
 import { parseJsonc } from './jsonc';
 import { hasUserInfo, WEBHOOK_USER_INFO_MESSAGE } from './webhook-url';
 
@@ -111,64 +111,49 @@ export const relayConfigSchema = z.strictObject({
  * `extend`; the fields only a deployment has use classic zod (never bundled). Both build on the same
  * zod core, so they nest either way.
  */
-export const watcherConfigSchema = zm
-  .extend(zm.omit(watcherSettingsSchema, { scheduleSeconds: true }), {
-    /** Editor hint, ignored. */
-    $schema: z.string().optional(),
-    pageSize: z
-      .union([z.literal(10), z.literal(20), z.literal(50)], { error: 'must be 10, 20 or 50' })
-      .default(50),
-    /** Minutes between polls (EventBridge Scheduler rate); the stack derives `scheduleSeconds` from it. */
-    pollRateMinutes: z
-      .int()
-      .min(1, 'must be at least 1')
-      .max(720, 'must be at most 720 (12 hours)')
-      .default(1),
-    /** People subscribed by email (each confirms by the link SNS sends). */
-    emails: z.array(emailSchema).default([]),
-    webhooks: z.array(webhookSchema).default([]),
-    queue: queueSchema.optional(),
-    /** Slack, Microsoft Teams and signed webhook delivery by a relay function. */
-    relay: relayConfigSchema.optional(),
-    /** Also put every event on an EventBridge bus (infra/eventbridge-config.ts). */
-    eventBridge: eventBridgeConfigSchema.optional(),
-    /** People told about alarms (poll errors, no heartbeat, DLQ not empty, delivery failures). */
-    alarmEmails: z.array(emailSchema).default([]),
-    /** Name or ARN of an existing Secrets Manager secret with Huawei credentials; absent: one is created. */
-    credentialsSecret: z
-      .string()
-      .regex(
-        /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$/,
-        'must be a secret name or a Secrets Manager secret ARN',
-      )
-      .optional(),
-    logRetentionDays: z
-      .int()
-      .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), {
-        error: `must be one of ${RETENTION_DAYS.join(', ')}`,
-      })
-      .default(30),
-    /** Tags on every resource the stack creates that takes tags. */
-    tags: tagsSchema.default({}),
-    /** false pauses polling (the schedules are disabled); the table and every subscription stay. */
-    enabled: z.boolean().default(true),
-    /** Pass every AWS Control Tower proactive control (infra/hardening-config.ts, docs/compliance.md). */
-    hardened: hardenedConfigSchema.optional(),
-  })
-  .check(
-    z.superRefine((config, ctx) => {
-      if (config.hardened !== undefined && config.logRetentionDays < HARDENED_MIN_LOG_RETENTION_DAYS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['logRetentionDays'],
-          message:
-            `is ${config.logRetentionDays}; a hardened stack keeps logs at least ${HARDENED_MIN_LOG_RETENTION_DAYS} days ` +
-            `(Control Tower CT.CLOUDWATCH.PR.2): set it to ${HARDENED_MIN_LOG_RETENTION_DAYS} or more`,
-        });
-      }
-    }),
-  );
+export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { scheduleSeconds: true }), {
+  /** Editor hint, ignored. */
+  $schema: z.string().optional(),
+  pageSize: z
+    .union([z.literal(10), z.literal(20), z.literal(50)], { error: 'must be 10, 20 or 50' })
+    .default(50),
+  /** Minutes between polls (EventBridge Scheduler rate); the stack derives `scheduleSeconds` from it. */
+  pollRateMinutes: z.int().min(1, 'must be at least 1').max(720, 'must be at most 720 (12 hours)').default(1),
+  /** People subscribed by email (each confirms by the link SNS sends). */
+  emails: z.array(emailSchema).default([]),
+  webhooks: z.array(webhookSchema).default([]),
+  queue: queueSchema.optional(),
+  /** Slack, Microsoft Teams and signed webhook delivery by a relay function. */
+  relay: relayConfigSchema.optional(),
+  /** Also put every event on an EventBridge bus (infra/eventbridge-config.ts). */
+  eventBridge: eventBridgeConfigSchema.optional(),
+  /** People told about alarms (poll errors, no heartbeat, DLQ not empty, delivery failures). */
+  alarmEmails: z.array(emailSchema).default([]),
+  /** Name or ARN of an existing Secrets Manager secret with Huawei credentials; absent: one is created. */
+  credentialsSecret: z
+    .string()
+    .regex(
+      /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+|[\w/+=.@-]{1,512})$/,
+      'must be a secret name or a Secrets Manager secret ARN',
+    )
+    .optional(),
+  logRetentionDays: z
+    .int()
+    .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), {
+      error: `must be one of ${RETENTION_DAYS.join(', ')}`,
+    })
+    .default(30),
+  /** Tags on every resource the stack creates that takes tags. */
+  tags: tagsSchema.default({}),
+  /** false pauses polling (schedules and event sources disabled); the table and subscriptions stay. */
+  enabled: z.boolean().default(true),
+  /** Pass every AWS Control Tower proactive control (infra/hardening-config.ts, docs/compliance.md). */
+  hardened: hardenedConfigSchema.optional(),
+});
 export type WatcherConfig = z.infer<typeof watcherConfigSchema>;
+
+/** {@link watcherConfigSchema} with the checks across fields. */
+const checkedConfigSchema = watcherConfigSchema.check(hardenedLogRetentionCheck);
 
 /** Renders an issue path as the user wrote it: `targets[0].region`, `webhooks[1].filterPolicy.type`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -184,7 +169,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
  * so the error names the file and the field to fix.
  */
 export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
-  const result = watcherConfigSchema.safeParse(raw, {
+  const result = checkedConfigSchema.safeParse(raw, {
     error: (issue) =>
       issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue),
   });

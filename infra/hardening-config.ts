@@ -75,3 +75,20 @@ export const hardenedConfigSchema = z.strictObject({
   vpc: hardenedVpcSchema,
 });
 export type HardenedConfig = z.infer<typeof hardenedConfigSchema>;
+
+/**
+ * A hardened config keeps logs at least {@link HARDENED_MIN_LOG_RETENTION_DAYS} days; the default
+ * (30) is refused with the field and the fix rather than raised in silence.
+ */
+export const hardenedLogRetentionCheck = z.superRefine(
+  (config: { readonly hardened?: unknown; readonly logRetentionDays: number }, ctx) => {
+    if (config.hardened === undefined || config.logRetentionDays >= HARDENED_MIN_LOG_RETENTION_DAYS) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['logRetentionDays'],
+      message:
+        `is ${config.logRetentionDays}; a hardened stack keeps logs at least ${HARDENED_MIN_LOG_RETENTION_DAYS} days ` +
+        `(Control Tower CT.CLOUDWATCH.PR.2): set it to ${HARDENED_MIN_LOG_RETENTION_DAYS} or more`,
+    });
+  },
+);
