@@ -5,7 +5,9 @@ import * as zm from 'zod/mini';
 import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
 import { destinationListSchema } from '../shared/relay/destinations';
 import { eventBridgeConfigSchema } from './eventbridge-config';
+import { hardenedConfigSchema, hardenedLogRetentionCheck, tagsSchema } from './hardening-config';
 import { parseJsonc } from './jsonc';
+import { hasUserInfo, WEBHOOK_USER_INFO_MESSAGE } from './webhook-url';
 
 /** The config file `npm run synth` reads when no `-c config=...` is given. */
 export const DEFAULT_CONFIG_FILE = 'watcher.config.json';
@@ -75,7 +77,9 @@ const emailSchema = z.email('must be an email address');
 
 /** An HTTPS endpoint subscribed to the topic. */
 export const webhookSchema = z.strictObject({
-  url: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+  url: z
+    .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+    .refine((url) => !hasUserInfo(url), { error: WEBHOOK_USER_INFO_MESSAGE }),
   /** Deliver the bare event JSON instead of the SNS envelope. */
   rawMessageDelivery: z.boolean().default(false),
   filterPolicy: filterPolicySchema.optional(),
@@ -139,8 +143,17 @@ export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { sc
       error: `must be one of ${RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  /** Tags on every resource the stack creates that takes tags. */
+  tags: tagsSchema.default({}),
+  /** false pauses polling (schedules and event sources disabled); the table and subscriptions stay. */
+  enabled: z.boolean().default(true),
+  /** Pass every AWS Control Tower proactive control (infra/hardening-config.ts, docs/compliance.md). */
+  hardened: hardenedConfigSchema.optional(),
 });
 export type WatcherConfig = z.infer<typeof watcherConfigSchema>;
+
+/** {@link watcherConfigSchema} with the checks across fields. */
+const checkedConfigSchema = watcherConfigSchema.check(hardenedLogRetentionCheck);
 
 /** Renders an issue path as the user wrote it: `targets[0].region`, `webhooks[1].filterPolicy.type`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -156,7 +169,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
  * so the error names the file and the field to fix.
  */
 export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
-  const result = watcherConfigSchema.safeParse(raw, {
+  const result = checkedConfigSchema.safeParse(raw, {
     error: (issue) =>
       issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue),
   });

@@ -20,9 +20,12 @@ import { TableKeys, TTL_ATTRIBUTE } from '../shared/store/table';
 import type { Target } from '../shared/target';
 import { POLL_ENTRY, POLL_MEMORY_MB, pollBundling, watcherFunctionDefaults } from './bundling';
 import { type EventBridgeProps, WatcherEventBridge } from './eventbridge';
+import { type HardenedWatcher, type HardeningProps, hardenWatcher } from './hardening';
 import { createWatcherAlarms, createWatcherDashboard } from './monitoring';
+import { pausePolling } from './pause';
 import { type RelayProps, WatcherRelay } from './relay';
 import { createSubTickQueue } from './sub-tick';
+import { webhookSubscription } from './webhooks';
 
 /** An SNS filter policy on the event's message attributes: attribute name to accepted values. */
 export type FilterPolicyProps = Readonly<
@@ -209,6 +212,20 @@ export interface JobWatcherProps {
    * @default - no EventBridge delivery
    */
   readonly eventBridge?: EventBridgeProps;
+  /**
+   * false pauses polling: the schedules and the SQS event sources (sub-ticks, fan-out) are disabled
+   * and the heartbeat alarm stays quiet, while the table, its state and every subscription stay; true
+   * again resumes where it stopped (infra/pause.ts).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Pass every AWS Control Tower proactive control that applies (infra/hardening.ts,
+   * docs/compliance.md): customer-managed keys, a year of logs, a dead-letter queue on every queue,
+   * the functions in this VPC. `logRetention` must then be a year or more.
+   * @default - the lean stack
+   */
+  readonly hardening?: HardeningProps;
 }
 
 /** A prop combination that cannot work; the message names the prop and the fix. */
@@ -277,6 +294,8 @@ export class JobWatcher extends Construct {
   readonly alarms: readonly Alarm[];
   /** The poll function's log group (its EMF documents name each busy or failed poll's target). */
   readonly pollLogGroup: logs.LogGroup;
+  /** With `hardening`: the storage key, the dead-letter queues and security groups it added. */
+  readonly hardened: HardenedWatcher | undefined;
 
   constructor(scope: Construct, id: string, props: JobWatcherProps) {
     super(scope, id);
@@ -381,17 +400,23 @@ export class JobWatcher extends Construct {
             logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
           });
 
+    const deadLetterQueues = [
+      this.failureQueue,
+      this.targetDeadLetterQueue,
+      this.deliveryDeadLetterQueue,
+      queues?.deadLetterQueue,
+      this.relay?.deadLetterQueue,
+    ].filter((queue): queue is sqs.Queue => queue !== undefined);
+    // After every resource it hardens, before the alarms (which watch the dead-letter queues it adds).
+    this.hardened = props.hardening
+      ? hardenWatcher(this, props.hardening, { tableUsers: [this.pollFunction], deadLetterQueues })
+      : undefined;
+
     this.alarms = createWatcherAlarms(this, {
       pollFunction: this.pollFunction,
       topic: this.topic,
       alarmTopic: this.alarmTopic,
-      deadLetterQueues: [
-        this.failureQueue,
-        this.targetDeadLetterQueue,
-        this.deliveryDeadLetterQueue,
-        queues?.deadLetterQueue,
-        this.relay?.deadLetterQueue,
-      ].filter((queue): queue is sqs.Queue => queue !== undefined),
+      deadLetterQueues: [...deadLetterQueues, ...(this.hardened?.deadLetterQueues ?? [])],
       logGroup: this.pollLogGroup,
       // Two polls, at least 5 minutes, at most the day CloudWatch allows.
       heartbeatPeriod: Duration.minutes(
@@ -409,6 +434,7 @@ export class JobWatcher extends Construct {
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    if (props.enabled === false) pausePolling(this, { schedules: this.schedules, alarms: this.alarms });
   }
 
   private createCredentialsSecret(): secretsmanager.Secret {
@@ -639,9 +665,10 @@ export class JobWatcher extends Construct {
     for (const email of props.emails ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    for (const webhook of props.webhooks ?? []) {
+    for (const [index, webhook] of (props.webhooks ?? []).entries()) {
+      // A fixed construct id, `Webhook<index>`: one derived from the URL would carry its credentials.
       this.topic.addSubscription(
-        new subscriptions.UrlSubscription(webhook.url, {
+        webhookSubscription(this, index, webhook.url, {
           protocol: sns.SubscriptionProtocol.HTTPS,
           rawMessageDelivery: webhook.rawMessageDelivery ?? false,
           ...(this.deliveryDeadLetterQueue ? { deadLetterQueue: this.deliveryDeadLetterQueue } : {}),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type IPolicyValidationPluginBeta1, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './bundling';
 import type { WatcherConfig } from './config';
@@ -29,6 +29,12 @@ export interface WatcherAppOptions {
    * @default true
    */
   readonly cloudFormationValidation?: boolean;
+  /**
+   * More policy validation plugins run at synth beside cdk-nag, e.g. the Control Tower guard rules
+   * (`scripts/guard.ts`, test/infra/compliance.test.ts).
+   * @default - none
+   */
+  readonly validationPlugins?: readonly IPolicyValidationPluginBeta1[];
 }
 
 /**
@@ -49,7 +55,8 @@ export function createWatcherApp(options: WatcherAppOptions): { app: App; stack:
     description:
       'GeminiDB job watcher: polls Huawei Cloud GeminiDB jobs and publishes each transition to SNS',
     ...(account && region ? { env: { account, region } } : {}),
+    ...(Object.keys(options.config.tags).length > 0 ? { tags: options.config.tags } : {}),
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), ...(options.validationPlugins ?? []));
   return { app, stack };
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -45,7 +45,11 @@ export class WatcherStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       ...(config.relay ? { relay: { destinations: config.relay.destinations } } : {}),
       ...(config.eventBridge ? { eventBridge: eventBridgeProps(config.eventBridge) } : {}),
+      enabled: config.enabled,
+      ...(config.hardened ? { hardening: config.hardened.vpc } : {}),
     });
+    // Every resource of the stack that takes tags (what CloudFormation creates on its own gets the stack's).
+    for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
 
     new CfnOutput(this, 'TopicArn', {
       description: 'SNS topic of the job events: subscribe here',

@@ -29,6 +29,8 @@ describe('parseWatcherConfig', () => {
       webhooks: [],
       alarmEmails: [],
       logRetentionDays: 30,
+      tags: {},
+      enabled: true,
     });
   });
 

@@ -36,6 +36,21 @@ export const FULL_CONFIG = {
   alarmEmails: ['oncall@example.com'],
 } as const;
 
+/** An existing VPC and two subnets (placeholders: synth never looks them up). */
+export const HARDENED_VPC = {
+  vpcId: 'vpc-0a1b2c3d4e5f67890',
+  subnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f9e8d7c6b5a43210'],
+};
+
+/** {@link FULL_CONFIG} plus every feature that creates a function, queue, log group or key, hardened. */
+export const HARDENED_FULL_CONFIG = {
+  ...FULL_CONFIG,
+  relay: { destinations: [{ name: 'ops-slack', kind: 'slack' }] },
+  eventBridge: { bus: { create: true }, archive: { retentionDays: 30 } },
+  logRetentionDays: 365,
+  hardened: { vpc: HARDENED_VPC },
+};
+
 /** The smallest valid config: one target, nothing subscribed. */
 export const MINIMAL_CONFIG = { targets: [{ region: 'ap-southeast-1', projectId: 'p1' }] } as const;
 

@@ -24,7 +24,8 @@ beforeAll(() => {
   // Runs the cdk-nag plugin and CloudFormation validation; throws on any unacknowledged error.
   assemblyDir = app.synth().directory;
   template = Template.fromStack(stack);
-});
+  // A bundled synth with CloudFormation validation: over 20 s on a loaded 2-core machine.
+}, 180_000);
 
 const ref = (logicalIdPrefix: string) => ({ Ref: Match.stringLikeRegexp(`^${logicalIdPrefix}`) });
 /** The same as {@link ref}, for vitest's own matchers. */
