@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { authenticatorFor } from '../shared/auth/credentials';
 import { describeAuth } from '../shared/auth/from-env';
 import { ConfigError, parseSettings, type WatcherSettings } from '../shared/config';
@@ -10,6 +9,7 @@ import type { JobsApi } from '../shared/jobs/jobs-client';
 import { skippedRecordLine } from '../shared/jobs/response';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
+import { parseFlags } from './flags';
 import { idleLine } from './idle-line';
 import {
   parseSinkSpec,
@@ -70,12 +70,7 @@ export function parsePollCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): PollCommand {
-  let values: ReturnType<typeof parseArgs<{ options: typeof POLL_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...args], options: POLL_FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError(`poll: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('poll', args, POLL_FLAGS);
   const targets = values.target?.map(parseTargetSpec) ?? [];
   const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
   const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
