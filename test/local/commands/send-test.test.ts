@@ -67,7 +67,10 @@ describe('parseSendTestCommand', () => {
       /--type: "exploded" must be one of started/,
     ],
     [['--region', 'r', '--project-id', 'p', '--sink', 'kafka:x'], /--sink: "kafka:x" is not a sink/],
-    [['--region', 'r', '--project-id', 'p', '--store', 'dynalite'], /send-test: unknown flag --store \(the flags are --region, --project-id, --type, --sink\)/],
+    [
+      ['--region', 'r', '--project-id', 'p', '--store', 'dynalite'],
+      /send-test: unknown flag --store \(the flags are --region, --project-id, --type, --sink\)/,
+    ],
   ])('refuses %j', (args, message) => {
     expect(() => parseSendTestCommand(args, {})).toThrow(UsageError);
     expect(() => parseSendTestCommand(args, {})).toThrow(message);
