@@ -4,6 +4,7 @@ import { ENV, englishMessage, targetSchema } from '../shared/config';
 import { LAMBDA_ENV, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
 import { followUpMessageSchema, looksLikeFollowUp } from '../shared/follow-up/message';
+import { fieldPath } from '../shared/issue-text';
 import { defaultEndpoint, type Target } from '../shared/target';
 
 /** Where an invocation's targets may come from besides its event. */
@@ -147,7 +148,9 @@ function parseFollowUp(
 ): Omit<FollowUpRecord, 'messageId'> | string {
   const result = followUpMessageSchema.safeParse(body, { error: englishMessage });
   if (!result.success) {
-    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+    return result.error.issues
+      .map((issue) => `${fieldPath(issue.path, 'the payload')}: ${issue.message}`)
+      .join('; ');
   }
   const { target, chain, dueMs } = result.data.followUp;
   const refused = endpointRefusal(target, allowed, 'followUp.target');
@@ -166,22 +169,15 @@ function endpointRefusal(target: Target, allowed: ReadonlySet<string>, field: st
 function parsePayload(payload: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
   const result = payloadSchema.safeParse(payload, { error: englishMessage });
   if (!result.success) {
-    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+    return result.error.issues
+      .map((issue) => `${fieldPath(issue.path, 'the payload')}: ${issue.message}`)
+      .join('; ');
   }
   const { targets } = result.data;
   const refused = targets.flatMap(
     (target, index) => endpointRefusal(target, allowed, `targets[${index}]`) ?? [],
   );
   return refused.length > 0 ? refused.join('; ') : targets;
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return 'the payload';
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('');
 }
 
 /** Compares endpoints as URLs, so `https://host` and `https://host/` match. */
