@@ -135,6 +135,8 @@ export interface PollIo {
   /** Console-sink lines (stdout). */
   readonly out?: (line: string) => void;
   readonly color?: boolean;
+  /** Wrap console-sink events to this many columns (a terminal's width); without `out`, stdout's own. */
+  readonly columns?: number;
   /** Resolves when the loop should stop (Ctrl-C). */
   readonly stopped?: Promise<void>;
   /** Called with every scan's jobs (the demo draws progress bars from them). */
@@ -164,6 +166,8 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
   const publishers: Publisher[] = openSinks(command.sinks, {
     ...(io.out ? { write: io.out } : {}),
     ...(io.color !== undefined ? { color: io.color } : {}),
+    ...(io.columns !== undefined ? { maxColumns: io.columns } : {}),
+    showTarget: settings.targets.length > 1,
   });
   io.status(
     `watching ${settings.targets.map(describeTarget).join(', ')}; auth: ${describeAuth(io.env)}; store: ${opened.description}; sinks: ${command.sinks
