@@ -251,4 +251,28 @@ describe('runSendTest', () => {
     const written = JSON.parse((await readFile(path, 'utf8')).trim());
     expect(run.stderr).toContain(`sent test event ${written.id}`);
   });
+
+  it('says a network error when SNS cannot be reached, and exits 1', async () => {
+    const run = await runCli(
+      [
+        'send-test',
+        '--region',
+        TARGET.region,
+        '--project-id',
+        TARGET.projectId,
+        '--sink',
+        `sns:${TOPIC_ARN}`,
+      ],
+      {
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_REGION: 'eu-west-1',
+        AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9',
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: sink sns arn:\S+: network error publishing event .*ECONNREFUSED/);
+    expect(run.stderr).toContain('SNS could not be reached');
+    expect(run.stderr).not.toContain('sns:Publish');
+  });
 });
