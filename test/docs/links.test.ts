@@ -39,9 +39,13 @@ function brokenBecause(from: string, target: string): string | undefined {
   return anchors.has(anchor) ? undefined : `${path} has no heading for #${anchor}`;
 }
 
-const docs = readDocs();
+/** The documents whose links are checked: the guides, and the changelog that points into them. */
+const docs = [
+  ...readDocs(),
+  { path: 'CHANGELOG.md', text: readFileSync(new URL('CHANGELOG.md', repoRoot), 'utf8') },
+];
 
-describe('links in README.md and docs/', () => {
+describe('links in README.md, docs/ and CHANGELOG.md', () => {
   it('finds the documents and their links', () => {
     expect(docs.map((doc) => doc.path)).toContain('docs/deploy-and-operate.md');
     expect(docs.flatMap((doc) => relativeLinks(doc.text)).length).toBeGreaterThan(50);
