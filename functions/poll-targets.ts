@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ENV, englishMessage, targetSchema } from '../shared/config';
 import { LAMBDA_ENV, targetDimension } from '../shared/contract';
 import type { PollAllResult } from '../shared/cycle/poll-all';
+import { fieldPath } from '../shared/issue-text';
 import { looksLikeSubTick, subTickMessageSchema } from '../shared/sub-tick';
 import { defaultEndpoint, type Target } from '../shared/target';
 
@@ -143,7 +144,9 @@ function targetsOfBatch(event: SQSEvent, allowed: ReadonlySet<string>): EventTar
 function parseSubTick(body: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
   const result = subTickMessageSchema.safeParse(body, { error: englishMessage });
   if (!result.success) {
-    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+    return result.error.issues
+      .map((issue) => `${fieldPath(issue.path, 'the payload')}: ${issue.message}`)
+      .join('; ');
   }
   const { targets } = result.data.subTick;
   const refused = targets.flatMap(
@@ -164,22 +167,15 @@ function endpointRefusal(target: Target, allowed: ReadonlySet<string>, field: st
 function parsePayload(payload: unknown, allowed: ReadonlySet<string>): readonly Target[] | string {
   const result = payloadSchema.safeParse(payload, { error: englishMessage });
   if (!result.success) {
-    return result.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+    return result.error.issues
+      .map((issue) => `${fieldPath(issue.path, 'the payload')}: ${issue.message}`)
+      .join('; ');
   }
   const { targets } = result.data;
   const refused = targets.flatMap(
     (target, index) => endpointRefusal(target, allowed, `targets[${index}]`) ?? [],
   );
   return refused.length > 0 ? refused.join('; ') : targets;
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return 'the payload';
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('');
 }
 
 /** Compares endpoints as URLs, so `https://host` and `https://host/` match. */

@@ -46,7 +46,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.error(`Template: ${assembly.getStackArtifact(stack.artifactId).templateFullPath}`);
   for (const size of bundleSizes(assembly.directory)) {
     console.error(
-      `Poll function bundle: ${formatBytes(size.codeBytes)} (${formatBytes(size.gzipBytes)} gzipped, source map ${formatBytes(size.sourceMapBytes)}) in ${size.asset}`,
+      `${size.label} bundle: ${formatBytes(size.codeBytes)} (${formatBytes(size.gzipBytes)} gzipped, source map ${formatBytes(size.sourceMapBytes)}) in ${size.asset}`,
     );
   }
   if (choice.isExample) console.error(EXAMPLE_NOTICE);

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { ConfigError, englishMessage, watcherSettingsSchema } from '../shared/config';
+import { fieldPath, objectKeys, unknownKeysMessage } from '../shared/issue-text';
 import { destinationListSchema } from '../shared/relay/destinations';
 import { eventBridgeConfigSchema } from './eventbridge-config';
 import { hardenedConfigSchema, hardenedLogRetentionCheck, tagsSchema } from './hardening-config';
@@ -155,28 +156,55 @@ export type WatcherConfig = z.infer<typeof watcherConfigSchema>;
 /** {@link watcherConfigSchema} with the checks across fields. */
 const checkedConfigSchema = watcherConfigSchema.check(hardenedLogRetentionCheck);
 
-/** Renders an issue path as the user wrote it: `targets[0].region`, `webhooks[1].filterPolicy.type`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
-    )
-    .join('');
+/** Where a relay destination's URL and signing secret go, for a key that looks like one of them. */
+const RELAY_SECRET_HINT =
+  "webhook URLs and signing secrets go in the relay secret (the stack's RelaySecret output), never in this file: " +
+  '{"destinations": {"<name>": {"url": "https://...", "signingSecret"?: "..."}}}; see docs/relay.md';
+
+/** Where Slack and Teams go, for a top-level key that names them. */
+const CHAT_HINT =
+  'did you mean "relay"? Slack and Teams messages go through the relay: ' +
+  '"relay": {"destinations": [{"name": "ops-slack", "kind": "slack"}]}, with the webhook URL in the relay secret; see docs/relay.md';
+
+/**
+ * A hint that fits the config file better than the nearest key: a URL or secret among a relay
+ * destination's fields belongs in the relay secret; a Slack or Teams key at the top belongs in the relay.
+ */
+function unknownKeyHint(path: readonly PropertyKey[], key: string): string | undefined {
+  const inDestination = path.length === 3 && path[0] === 'relay' && path[1] === 'destinations';
+  if (inDestination && /url|secret|token|key/i.test(key)) return RELAY_SECRET_HINT;
+  if (path.length === 0 && /slack|teams/i.test(key)) return CHAT_HINT;
+  if (path.length === 0 && key === 'scheduleSeconds')
+    return 'did you mean "pollRateMinutes"? It sets the schedule period';
+  return undefined;
 }
+
+/** An issue's message, with the config file's hint for each unknown key that has one. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message;
+  const hinted = issue.keys.map((key) => [key, unknownKeyHint(issue.path, key)] as const);
+  if (hinted.every(([, hint]) => hint === undefined)) return issue.message;
+  return hinted.map(([key, hint]) => `Unrecognized key: "${key}"; ${hint ?? 'not a field here'}`).join('; ');
+}
+
+/** The config file's messages: "is required" for a missing field, the nearest key for an unknown one. */
+const configErrorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'unrecognized_keys') return unknownKeysMessage(issue.keys, objectKeys(issue.inst));
+  return englishMessage(issue);
+};
 
 /**
  * Validates a parsed config object. Every problem becomes one line `<source>: <field>: <message>`,
  * so the error names the file and the field to fix.
  */
 export function parseWatcherConfig(raw: unknown, source = DEFAULT_CONFIG_FILE): WatcherConfig {
-  const result = checkedConfigSchema.safeParse(raw, {
-    error: (issue) =>
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : englishMessage(issue),
-  });
+  const result = checkedConfigSchema.safeParse(raw, { error: configErrorMap });
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const field = fieldPath(issue.path);
-    return field === '' ? `${source}: ${issue.message}` : `${source}: ${field}: ${issue.message}`;
+    const message = issueMessage(issue);
+    return field === '' ? `${source}: ${message}` : `${source}: ${field}: ${message}`;
   });
   throw new ConfigError(lines.join('\n'));
 }

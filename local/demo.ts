@@ -1,5 +1,6 @@
 import { parseSettings } from '../shared/config';
 import { JobStatus } from '../shared/job';
+import { DEFAULT_TERMINAL_COLUMNS } from '../shared/publish/console';
 import { describeFatal, installFatalHandlers } from './fatal';
 import { LiveBlock, progressLine } from './live-view';
 import { runPoll, summarise } from './poll-command';
@@ -56,6 +57,7 @@ async function demo(): Promise<number> {
       status: (line) => print(line),
       out: print,
       color: tty,
+      ...(tty ? { columns: process.stdout.columns || DEFAULT_TERMINAL_COLUMNS } : {}),
       stopped,
       onScan: (_target, jobs) => {
         const now = Date.now();

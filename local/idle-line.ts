@@ -1,4 +1,5 @@
 import type { CycleReport } from '../shared/cycle/cycle';
+import { shortTarget } from '../shared/publish/format';
 
 /**
  * The short status line of an idle cycle in a `poll` loop, so a person watching can tell the loop
@@ -7,7 +8,6 @@ import type { CycleReport } from '../shared/cycle/cycle';
  */
 export function idleLine(cycle: CycleReport, now: Date = new Date()): string {
   const { region, projectId } = cycle.target;
-  const project = projectId.length > 12 ? `${projectId.slice(0, 8)}…` : projectId;
   const requests = `${cycle.apiRequests} API request${cycle.apiRequests === 1 ? '' : 's'}`;
-  return `${now.toISOString().slice(11, 19)} ${region}/${project}: idle, ${cycle.fetchedJobs} jobs in window, ${requests}, ${cycle.durationMs} ms`;
+  return `${now.toISOString().slice(11, 19)} ${shortTarget(region, projectId)}: idle, ${cycle.fetchedJobs} jobs in window, ${requests}, ${cycle.durationMs} ms`;
 }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { authenticatorFor } from '../shared/auth/credentials';
 import { describeAuth } from '../shared/auth/from-env';
 import { ConfigError, parseSettings, type WatcherSettings } from '../shared/config';
@@ -11,6 +10,7 @@ import { skippedRecordLine } from '../shared/jobs/response';
 import { printable } from '../shared/printable';
 import type { Publisher } from '../shared/publish/publisher';
 import { type Target, targetEndpoint } from '../shared/target';
+import { parseFlags } from './flags';
 import { idleLine } from './idle-line';
 import {
   parseSinkSpec,
@@ -71,12 +71,7 @@ export function parsePollCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): PollCommand {
-  let values: ReturnType<typeof parseArgs<{ options: typeof POLL_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...args], options: POLL_FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError(`poll: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('poll', args, POLL_FLAGS);
   const targets = values.target?.map(parseTargetSpec) ?? [];
   const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
   const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
@@ -141,6 +136,8 @@ export interface PollIo {
   /** Console-sink lines (stdout). */
   readonly out?: (line: string) => void;
   readonly color?: boolean;
+  /** Wrap console-sink events to this many columns (a terminal's width); without `out`, stdout's own. */
+  readonly columns?: number;
   /** Resolves when the loop should stop (Ctrl-C). */
   readonly stopped?: Promise<void>;
   /** Called with every scan's jobs (the demo draws progress bars from them). */
@@ -170,6 +167,8 @@ export async function runPoll(command: PollCommand, io: PollIo): Promise<number>
   const publishers: Publisher[] = openSinks(command.sinks, {
     ...(io.out ? { write: io.out } : {}),
     ...(io.color !== undefined ? { color: io.color } : {}),
+    ...(io.columns !== undefined ? { maxColumns: io.columns } : {}),
+    showTarget: settings.targets.length > 1,
   });
   io.status(
     `watching ${settings.targets.map(describeTarget).join(', ')}; auth: ${describeAuth(io.env)}; store: ${opened.description}; sinks: ${command.sinks

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags';
 import { type SimulatedCredentials, simulatorAuth } from './simulator/auth-modes';
 import type { FaultRates } from './simulator/faults';
 import { createSimulator, DEFAULT_PROJECT_ID } from './simulator/server';
@@ -123,12 +123,7 @@ export function startLines(
 
 /** Runs the jobs API simulator until `stopped` resolves; exit code 0. */
 export async function runSimulate(args: readonly string[], stopped: Promise<void>): Promise<number> {
-  let values: ReturnType<typeof parseArgs<{ options: typeof SIMULATE_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...args], options: SIMULATE_FLAGS, strict: true }));
-  } catch (error) {
-    throw new UsageError(`simulate: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('simulate', args, SIMULATE_FLAGS);
   const port = integer('--port', values.port, DEFAULT_SIMULATOR_PORT, 0, 65_535);
   const seed = integer('--seed', values.seed, 1, 0, 2 ** 31);
   const speed = positive('--speed', values.speed, 1);

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig } from '../shared/aws-client-config';
-import { createConsolePublisher } from '../shared/publish/console';
+import { type ConsolePublisherOptions, createConsolePublisher } from '../shared/publish/console';
 import { createEventBridgePublisher, eventBridgeClientFor } from '../shared/publish/eventbridge';
 import { createJsonlPublisher } from '../shared/publish/jsonl';
 import type { Publisher } from '../shared/publish/publisher';
@@ -108,10 +108,7 @@ export async function checkSinks(specs: readonly SinkSpec[]): Promise<void> {
 }
 
 /** The publishers `--sink` specs name, in order. */
-export function openSinks(
-  specs: readonly SinkSpec[],
-  options: { readonly write?: (line: string) => void; readonly color?: boolean } = {},
-): Publisher[] {
+export function openSinks(specs: readonly SinkSpec[], options: ConsolePublisherOptions = {}): Publisher[] {
   return specs.map((spec) => {
     if (spec.kind === 'jsonl') return createJsonlPublisher({ path: spec.path });
     if (spec.kind === 'sns') {

@@ -1,3 +1,5 @@
+import { editDistance } from './did-you-mean';
+
 /**
  * The public Huawei Cloud regions that have a GeminiDB (GaussDB NoSQL) endpoint, each with the domain
  * of its public endpoint `https://gaussdb-nosql.<region>.<domain>`.
@@ -58,18 +60,4 @@ export function nearestRegions(region: string, count = 3): HuaweiCloudRegion[] {
     .sort((a, b) => a.distance - b.distance || a.known.localeCompare(b.known))
     .slice(0, count)
     .map(({ known }) => known);
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions, one character each. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { printable, printableJson } from '../../shared/printable';
 import { formatTime } from '../../shared/publish/format';
 import type { StoredJob } from '../../shared/store/task-store';
 import type { Target } from '../../shared/target';
+import { parseFlags } from '../flags';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseStoreSpec, parseTargetSpec, type StoreSpec, UsageError } from '../specs';
 import { openStore } from '../wiring';
@@ -28,12 +28,7 @@ export function parseJobsCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): JobsCommand {
-  let values: ReturnType<typeof parseArgs<{ options: typeof JOBS_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...args], options: JOBS_FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    throw new UsageError(`jobs: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('jobs', args, JOBS_FLAGS);
   const targets: Target[] = (values.target ?? []).map(parseTargetSpec);
   const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
   const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;

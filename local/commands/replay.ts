@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import type { JobEvent } from '../../shared/job-event';
 import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
 import type { EventHistory } from '../../shared/store/event-history';
 import type { Target } from '../../shared/target';
+import { parseFlags } from '../flags';
 import { DEFAULT_STORE } from '../poll-command';
 import { parseSinkSpec, parseStoreSpec, type SinkSpec, type StoreSpec, UsageError } from '../specs';
 import { checkSinks, describeSink, openSinks, openStore } from '../wiring';
@@ -54,17 +54,7 @@ export function parseReplayCommand(
   env: Readonly<Record<string, string | undefined>>,
   nowMs: number = Date.now(),
 ): ReplayCommand {
-  let values: ReturnType<typeof parseArgs<{ options: typeof REPLAY_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: REPLAY_FLAGS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`replay: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('replay', args, REPLAY_FLAGS);
   const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
   const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
   if (!region) throw new UsageError('replay: --region is required (or set HUAWEICLOUD_SDK_REGION)');

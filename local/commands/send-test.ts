@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import type { JobEvent } from '../../shared/job-event';
 import { EVENT_TYPE_PREFIX } from '../../shared/job-event';
 import { printable } from '../../shared/printable';
@@ -7,6 +6,7 @@ import { TEST_JOB_NAME } from '../../shared/publish/format';
 import { describeError, type Publisher, publishOne } from '../../shared/publish/publisher';
 import { eventSource, type Target } from '../../shared/target';
 import { TransitionType } from '../../shared/transition';
+import { parseFlags } from '../flags';
 import { parseSinkSpec, type SinkSpec, UsageError } from '../specs';
 import { checkSinks, describeSink, openSinks } from '../wiring';
 
@@ -34,17 +34,7 @@ export function parseSendTestCommand(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): SendTestCommand {
-  let values: ReturnType<typeof parseArgs<{ options: typeof SEND_TEST_FLAGS; strict: true }>>['values'];
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: SEND_TEST_FLAGS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(`send-test: ${(error as Error).message}; see --help`);
-  }
+  const values = parseFlags('send-test', args, SEND_TEST_FLAGS);
   const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
   const projectId = values['project-id'] ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
   if (!region) throw new UsageError('send-test: --region is required (or set HUAWEICLOUD_SDK_REGION)');

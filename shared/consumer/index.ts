@@ -2,7 +2,7 @@
  * The consumer kit: what a program that receives the watcher's events needs, in one import and
  * without the AWS SDK (consumers bundle it). `parseJobEvent` opens any envelope the events arrive
  * in and checks the event against the contract; the webhook signature check verifies deliveries
- * of the relay's signed webhooks. See README, "Consume the events".
+ * of the relay's signed webhooks. See docs/consume.md.
  */
 
 export type { Job } from '../job';

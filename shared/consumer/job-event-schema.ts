@@ -1,5 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { fieldPath } from '../issue-text';
 import type { JobEvent } from '../job-event';
 import { EVENT_TYPE_PREFIX } from '../job-event';
 import { TransitionType } from '../transition';
@@ -95,7 +96,7 @@ export type JobEventCheck =
 export function checkJobEvent(value: unknown): JobEventCheck {
   const parsed = jobEventSchema.safeParse(value, ENGLISH);
   if (parsed.success) return { valid: true, event: parsed.data as unknown as JobEvent };
-  const problems = parsed.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`);
+  const problems = parsed.error.issues.map((issue) => `${fieldPath(issue.path, '(root)')}: ${issue.message}`);
   return {
     valid: false,
     problems:
@@ -103,14 +104,4 @@ export function checkJobEvent(value: unknown): JobEventCheck {
         ? [...problems.slice(0, MAX_PROBLEMS), `and ${problems.length - MAX_PROBLEMS} more`]
         : problems,
   };
-}
-
-/** `data.job.status`, `Records[0].body`; `(root)` for the value itself. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const key of path) {
-    if (typeof key === 'number') text += `[${key}]`;
-    else text += text === '' ? String(key) : `.${String(key)}`;
-  }
-  return text === '' ? '(root)' : text;
 }

@@ -79,7 +79,7 @@ export function parseJobEvent(input: unknown): JobEvent {
  * The job events of a Lambda SNS or SQS event, one per record in order; any other input gives a
  * list of one. All or nothing: the first record that holds no valid event throws, naming
  * `Records[i]`. With an SQS event source, prefer parsing each record inside Powertools batch
- * processing (see README, "Consume the events"), which retries only the records that failed.
+ * processing (see docs/consume.md, recipe 2), which retries only the records that failed.
  */
 export function parseJobEvents(input: unknown): JobEvent[] {
   const trail = new Trail();

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { fieldPath } from '../issue-text';
 import type { Job } from '../job';
 import { printable } from '../printable';
 import type { JobsPage, SkippedRecord } from './jobs-client';
@@ -211,15 +212,6 @@ const pageSchema = z.object(
   { error: expected('a JSON object like {"jobs": [...], "total_count": 0}') },
 );
 
-function issuePath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return 'body';
-  return path
-    .map((key, index) =>
-      typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
-    )
-    .join('');
-}
-
 /** Outcome of reading a body: a page, or a one-line description of what was wrong. */
 export type JobsBodyResult =
   | { readonly ok: true; readonly page: JobsPage }
@@ -257,7 +249,7 @@ export function parseJobsBody(body: string): JobsBodyResult {
     const [first] = result.error.issues;
     skipped.push({
       jobId: recordId(record),
-      field: first && first.path.length > 0 ? issuePath(first.path) : 'record',
+      field: first && first.path.length > 0 ? fieldPath(first.path, 'body') : 'record',
       problem: first?.message ?? 'does not match the job schema',
     });
   }
@@ -268,7 +260,7 @@ function describeProblem(issues: readonly z.core.$ZodIssue[]): string {
   const [first, ...rest] = issues;
   if (!first) return 'body does not match the jobs schema';
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'})` : '';
-  return `${issuePath(first.path)}: ${first.message}${more}`;
+  return `${fieldPath(first.path, 'body')}: ${first.message}${more}`;
 }
 
 /** A record's id when it has a usable one, for the warning line and to tell the record apart. */

@@ -8,7 +8,17 @@ export interface ConsolePublisherOptions {
   readonly write?: (line: string) => void;
   /** Colour the line by event kind with ANSI codes; defaults to on for a terminal stdout unless `NO_COLOR` is set. */
   readonly color?: boolean;
+  /** Name each event's target at the start of its line: on when several targets are watched. */
+  readonly showTarget?: boolean;
+  /**
+   * Wrap each event into rows of at most this many columns, between words; defaults to the
+   * terminal's width for a terminal stdout, and one line otherwise (a file or pipe, for grep).
+   */
+  readonly maxColumns?: number;
 }
+
+/** The terminal width events are wrapped to when the terminal does not say. */
+export const DEFAULT_TERMINAL_COLUMNS = 80;
 
 /** ANSI colour per event kind: failures red, completions green, stalls yellow. */
 const ANSI_COLOR_BY_KIND: Readonly<Record<string, string>> = {
@@ -27,11 +37,18 @@ export function createConsolePublisher(options: ConsolePublisherOptions = {}): P
   const color =
     options.color ??
     (options.write === undefined && process.stdout.isTTY === true && process.env.NO_COLOR === undefined);
+  const toTerminal = options.write === undefined && process.stdout.isTTY === true;
+  const maxColumns =
+    options.maxColumns ?? (toTerminal ? process.stdout.columns || DEFAULT_TERMINAL_COLUMNS : undefined);
+  const lineOptions = {
+    ...(options.showTarget ? { showTarget: true } : {}),
+    ...(maxColumns !== undefined ? { maxColumns } : {}),
+  };
   return {
     name: 'console',
     publish: (events, options) =>
       publishEach(events, options, async (event: JobEvent) => {
-        const line = consoleLine(event);
+        const line = consoleLine(event, lineOptions);
         const ansi = color ? ANSI_COLOR_BY_KIND[eventKind(event)] : undefined;
         write(ansi === undefined ? line : `${ansi}${line}${ANSI_RESET}`);
       }),

@@ -54,14 +54,39 @@ export function subjectLine(event: JobEvent): string {
   return `${subject.slice(0, SNS_SUBJECT_MAX_CHARS - CUT_MARKER.length).trimEnd()}${CUT_MARKER}`;
 }
 
+/** How {@link consoleLine} lays out a line. */
+export interface ConsoleLineOptions {
+  /** Name the event's target (`ap-southeast-1/0549b4a4…`): for a console watching several. */
+  readonly showTarget?: boolean;
+  /** Wrap the line into rows of at most this many columns (a terminal's width); one line when absent. */
+  readonly maxColumns?: number;
+}
+
 /**
- * One line for a terminal: UTC time of detection, the kind padded to a column, job, instance and
- * what matters for the kind (duration, failure reason, progress, status change).
- * E.g. `06:44:01 completed      BackupInstance on nosql-12f5 (inst-1) in 4m 12s`.
+ * One line for a terminal: UTC time of detection, the target when several are watched, the kind
+ * padded to a column, job, instance and what matters for the kind (duration, failure reason,
+ * progress, status change), e.g. `06:44:01 completed      BackupInstance on nosql-12f5 (inst-1) in 4m 12s`.
+ * With `maxColumns` (a terminal) the instance is its name alone, and a line too long for a row
+ * wraps between words onto indented rows, so nothing is lost and nothing wraps mid-word.
  */
-export function consoleLine(event: JobEvent): string {
+export function consoleLine(event: JobEvent, options: ConsoleLineOptions = {}): string {
   const { job } = event.data;
   const kind = eventKind(event);
+  const time = event.time.slice(11, 19);
+  const target = options.showTarget ? `${shortTarget(event.data.region, event.data.project_id)} ` : '';
+  const test = isTestEvent(event) ? 'TEST ' : '';
+  // A terminal row has no room for a 36-character instance id beside its name; a file keeps both.
+  const compact = options.maxColumns !== undefined;
+  const instance = compact && job.instance.name !== '' ? job.instance.name : instanceLabel(event);
+  const head = `${time} ${target}${kind.padEnd(14)} ${test}${job.name} on ${instance}`;
+  const details = consoleDetails(event, kind);
+  const line = oneLine(details.length === 0 ? head : `${head} ${details.join(', ')}`);
+  return options.maxColumns === undefined ? line : wrapColumns(line, options.maxColumns);
+}
+
+/** What matters for the kind: the status change, progress, how long it ran, why it failed. */
+function consoleDetails(event: JobEvent, kind: string): string[] {
+  const { job } = event.data;
   const details: string[] = [];
   if (kind === 'status_changed') details.push(`${event.data.previous_status ?? 'new'} -> ${job.status}`);
   if (job.progress !== null && kind !== 'status_changed') details.push(`at ${formatPercent(job.progress)}%`);
@@ -71,10 +96,39 @@ export function consoleLine(event: JobEvent): string {
   }
   if (event.data.duration_seconds !== null) details.push(`in ${formatDuration(event.data.duration_seconds)}`);
   if (job.fail_reason !== null) details.push(`reason: ${job.fail_reason}`);
-  const time = event.time.slice(11, 19);
-  const test = isTestEvent(event) ? 'TEST ' : '';
-  const head = `${time} ${kind.padEnd(14)} ${test}${job.name} on ${instanceLabel(event)}`;
-  return oneLine(details.length === 0 ? head : `${head} ${details.join(', ')}`);
+  return details;
+}
+
+/**
+ * A target as a person scans it in a terminal: `ap-southeast-1/0549b4a4…`, a project id longer
+ * than 12 characters shortened to its first 8.
+ */
+export function shortTarget(region: string, projectId: string): string {
+  return `${region}/${projectId.length > 12 ? `${projectId.slice(0, 8)}…` : projectId}`;
+}
+
+/** Where a wrapped event's next rows start: under the kind, past the time. */
+const WRAP_INDENT = 9;
+
+/**
+ * The line in rows of at most `columns` code points, broken between words (inside a word longer
+ * than a row), each row after the first indented by {@link WRAP_INDENT}.
+ */
+function wrapColumns(line: string, columns: number): string {
+  const indent = columns > WRAP_INDENT * 3 ? ' '.repeat(WRAP_INDENT) : '';
+  const rows: string[] = [];
+  let rest = [...line];
+  let prefix = '';
+  while (prefix.length + rest.length > columns) {
+    const room = Math.max(columns - prefix.length, 1);
+    const space = rest.lastIndexOf(' ', room);
+    const cut = space > 0 ? space : room;
+    rows.push(prefix + rest.slice(0, cut).join('').trimEnd());
+    rest = [...rest.slice(cut).join('').trimStart()];
+    prefix = indent;
+  }
+  rows.push(prefix + rest.join(''));
+  return rows.join('\n');
 }
 
 /**

@@ -2,7 +2,7 @@ import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { awsClientConfig } from '../aws-client-config';
 import type { JobEvent } from '../job-event';
-import { PublishError, PublishThrottledError } from './errors';
+import { isNetworkError, PublishError, PublishNetworkError, PublishThrottledError } from './errors';
 import { emailText, subjectLine } from './format';
 import { type Publisher, publishEach } from './publisher';
 
@@ -91,6 +91,13 @@ function toPublishError(error: unknown, event: JobEvent, topicArn: string): Publ
     return new PublishThrottledError(
       'sns',
       `throttled publishing event ${event.id} to ${topicArn} (${reason}); it stays in the outbox for the next cycle, raise the SNS Publish quota if this persists`,
+      { cause: error },
+    );
+  }
+  if (isNetworkError(error)) {
+    return new PublishNetworkError(
+      'sns',
+      `network error publishing event ${event.id} to ${topicArn} (${reason}): SNS could not be reached; check DNS, a proxy or firewall, and AWS_ENDPOINT_URL_SNS if it is set (the topic and its permissions were not checked)`,
       { cause: error },
     );
   }

@@ -5,19 +5,19 @@ import type { JobEvent } from '../../shared/job-event';
 import { TEST_JOB_NAME } from '../../shared/publish/format';
 import type { TransitionType } from '../../shared/transition';
 import { eventBridgeEvent } from '../shared/consumer/fixtures/eventbridge-event';
+import { readDocs } from '../support/docs';
 
 /*
- * No well-kept npm implementation of EventBridge pattern matching exists (README, "Consume the
- * events"), so the patterns README documents are checked by hand: every pattern uses only
+ * No well-kept npm implementation of EventBridge pattern matching exists (docs/consume.md,
+ * recipe 1), so the patterns README.md and docs/ document are checked by hand: every pattern uses only
  * exact-value lists, and each of its field paths must exist in the EventBridge event of the
  * watcher's entry with one of the listed values. A pattern using any other operator fails here
  * until this check learns it.
  */
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-/** Every JSON block of README that is an EventBridge pattern for the watcher's events. */
-const documentedPatterns: Record<string, unknown>[] = [...README.matchAll(/```json\n([\s\S]*?)```/g)]
+/** Every JSON block of README.md and docs/*.md that is an EventBridge pattern for the watcher's events. */
+const documentedPatterns: Record<string, unknown>[] = readDocs()
+  .flatMap((doc) => [...doc.text.matchAll(/```json\n([\s\S]*?)```/g)])
   .map((match) => JSON.parse(match[1] ?? 'null') as unknown)
   .filter(
     (block): block is Record<string, unknown> =>
@@ -105,7 +105,7 @@ function watcherEvent(type: TransitionType, name: string): JobEvent {
 
 const failedBackup = eventBridgeEvent(watcherEvent('failed', 'BackupInstance'));
 
-describe('the EventBridge patterns in README', () => {
+describe('the EventBridge patterns in README.md and docs/', () => {
   it('are there, and each is the failed-backup pattern of examples/failed-backup-pattern.json', () => {
     const file = JSON.parse(
       readFileSync(new URL('../../examples/failed-backup-pattern.json', import.meta.url), 'utf8'),

@@ -1,28 +1,29 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readDocs, repoRoot } from '../support/docs';
 
-const root = new URL('../../', import.meta.url);
-const README = readFileSync(new URL('README.md', root), 'utf8');
-
-/** README blocks marked `<!-- file: PATH -->` on the line before the fence, as [path, code]. */
-const marked = [...README.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map(
-  (match) => [match[1] ?? '', match[2] ?? ''] as const,
+/** Blocks of README.md and docs/*.md marked `<!-- file: PATH -->` on the line before the fence, as [path, doc, code]. */
+const marked = readDocs().flatMap((doc) =>
+  [...doc.text.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)].map(
+    (match) => [match[1] ?? '', doc.path, match[2] ?? ''] as const,
+  ),
 );
 
-describe('README "Consume the events"', () => {
-  it('shows every file of examples/', () => {
-    const files = readdirSync(new URL('examples/', root)).map((name) => `examples/${name}`);
+describe('the recipes in README.md and docs/', () => {
+  it('show every file of examples/, each once', () => {
+    const files = readdirSync(new URL('examples/', repoRoot)).map((name) => `examples/${name}`);
     expect(marked.map(([path]) => path).sort()).toEqual(files.sort());
   });
 
-  it.each(marked)('shows %s exactly as it is', (path, code) => {
-    expect(code).toBe(readFileSync(new URL(path, root), 'utf8'));
+  it.each(marked)('show %s exactly as it is (in %s)', (path, _doc, code) => {
+    expect(code).toBe(readFileSync(new URL(path, repoRoot), 'utf8'));
   });
 });
 
-describe('finding 3: README "Receiving signed webhooks" recipe', () => {
+describe('finding 3: the "Receiving signed webhooks" recipe (docs/relay.md)', () => {
+  const relayDoc = readDocs().find((doc) => doc.path.endsWith('relay.md'))?.text ?? '';
   const recipe =
-    README.match(/```ts\n(import \{ createServer \} from 'node:http';\n[\s\S]*?)```\n/)?.[1] ?? '';
+    relayDoc.match(/```ts\n(import \{ createServer \} from 'node:http';\n[\s\S]*?)```\n/)?.[1] ?? '';
   const secretLines = recipe.slice(recipe.indexOf('const secret'), recipe.indexOf('const seen'));
 
   it('stops at start when GEMINIDB_WEBHOOK_SECRET is unset, instead of verifying with an empty key', () => {

@@ -6,7 +6,6 @@ import {
   chooseConfigFile,
   DEFAULT_CONFIG_FILE,
   EXAMPLE_CONFIG_FILE,
-  fieldPath,
   isRunByCdkCli,
   loadWatcherConfig,
   NO_CONFIG_MESSAGE,
@@ -139,11 +138,15 @@ describe('parseWatcherConfig', () => {
       { ...base, logRetentionDays: 31 },
       'watcher.config.json: logRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
     ],
-    ['a misspelt field', { ...base, pollRate: 1 }, 'watcher.config.json: Unrecognized key: "pollRate"'],
+    [
+      'a misspelt field',
+      { ...base, pollRate: 1 },
+      'watcher.config.json: Unrecognized key: "pollRate"; did you mean "pollRateMinutes"?',
+    ],
     [
       'the schedule period, which pollRateMinutes sets',
       { ...base, scheduleSeconds: 30 },
-      'watcher.config.json: Unrecognized key: "scheduleSeconds"',
+      'watcher.config.json: Unrecognized key: "scheduleSeconds"; did you mean "pollRateMinutes"? It sets the schedule period',
     ],
     [
       'two problems at once',
@@ -153,6 +156,41 @@ describe('parseWatcherConfig', () => {
     ],
   ])('rejects %s naming the field', (_case, raw, message) => {
     expect(() => parseWatcherConfig(raw)).toThrow(new ConfigError(message));
+  });
+
+  it.each([
+    [
+      'a mistyped key',
+      { pollRateMinute: 5 },
+      'watcher.config.json: Unrecognized key: "pollRateMinute"; did you mean "pollRateMinutes"?',
+    ],
+    [
+      'a singular list',
+      { webhook: [] },
+      'watcher.config.json: Unrecognized key: "webhook"; did you mean "webhooks"?',
+    ],
+    [
+      'a nested key',
+      { relay: { destinations: [{ name: 'a', kind: 'slack', filter: { type: ['failed'] } }] } },
+      'watcher.config.json: relay.destinations[0].filter: Unrecognized key: "type"; did you mean "types"?',
+    ],
+    [
+      'a key like no other',
+      { eventBridge: { topic: 'x' } },
+      'watcher.config.json: eventBridge: Unrecognized key: "topic"; the keys here are "bus", "archive", "schemaRegistryName"',
+    ],
+  ])('suggests the nearest key for %s', (_case, extra, message) => {
+    expect(() => parseWatcherConfig({ ...base, ...extra })).toThrow(new ConfigError(message));
+  });
+
+  it('points a Slack URL at the relay, and a destination URL at the relay secret', () => {
+    expect(() => parseWatcherConfig({ ...base, slackWebhookUrl: 'https://hooks.slack.com/x' })).toThrow(
+      /^watcher\.config\.json: Unrecognized key: "slackWebhookUrl"; did you mean "relay"\? Slack and Teams messages go through the relay: .*"kind": "slack".*relay secret; see docs\/relay\.md$/,
+    );
+    const relay = { destinations: [{ name: 'ops', kind: 'slack', url: 'https://hooks.slack.com/x' }] };
+    expect(() => parseWatcherConfig({ ...base, relay })).toThrow(
+      /^watcher\.config\.json: relay\.destinations\[0\]: Unrecognized key: "url"; webhook URLs and signing secrets go in the relay secret \(the stack's RelaySecret output\), never in this file/,
+    );
   });
 
   it('names the file the config came from', () => {
@@ -278,16 +316,6 @@ describe('isRunByCdkCli', () => {
     [{ CDK_DEFAULT_REGION: 'eu-west-1' }, false],
   ])('reads %j as %s', (env, expected) => {
     expect(isRunByCdkCli(env)).toBe(expected);
-  });
-});
-
-describe('fieldPath', () => {
-  it.each([
-    [['targets', 0, 'region'], 'targets[0].region'],
-    [['queue', 'filterPolicy', 'type', 1], 'queue.filterPolicy.type[1]'],
-    [[], ''],
-  ])('renders %j as %s', (path, expected) => {
-    expect(fieldPath(path)).toBe(expected);
   });
 });
 

@@ -62,7 +62,7 @@ describe('eventBridge in the config file', () => {
     [
       'an unknown field of a new bus',
       { bus: { create: true, arn: 'x' } },
-      'watcher.config.json: eventBridge.bus: Unrecognized key: "arn"',
+      'watcher.config.json: eventBridge.bus: Unrecognized key: "arn"; the keys here are "create", "name"',
     ],
     [
       'a retention of 0 days',
@@ -84,7 +84,11 @@ describe('eventBridge in the config file', () => {
       { schemaRegistryName: 'has space' },
       'watcher.config.json: eventBridge.schemaRegistryName: must be 1 to 64 letters, digits, . - _ or @',
     ],
-    ['an unknown field', { topic: 'x' }, 'watcher.config.json: eventBridge: Unrecognized key: "topic"'],
+    [
+      'an unknown field',
+      { topic: 'x' },
+      'watcher.config.json: eventBridge: Unrecognized key: "topic"; the keys here are "bus", "archive", "schemaRegistryName"',
+    ],
   ])('names the field of %s', (_label, eventBridge, message) => {
     expect(() => parseWatcherConfig({ ...base, eventBridge })).toThrow(new ConfigError(message));
   });

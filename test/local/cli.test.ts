@@ -152,7 +152,7 @@ describe('cli', () => {
       ['poll', '--once', '--region', 'ap-southeast-1', '--project-id', PROJECT, '--store', 'redis'],
       /--store: "redis"/,
     ],
-    [['poll', '--bogus'], /Unknown option '--bogus'/],
+    [['poll', '--bogus'], /poll: unknown flag --bogus \(the flags are --once, /],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('exits 2 with a clear line for a usage or config error: %j', async (args, message) => {
     const run = await runCli(args, { HUAWEICLOUD_AUTH_TOKEN: TOKEN });

@@ -8,6 +8,7 @@ import { createSimulator, type Simulator } from '../../local/simulator/server';
 
 const TOKEN = 'idle-test-token-5b7d';
 const PROJECT = '0549b4a43100d4f32f51c01c2fe4acdb';
+const OTHER_PROJECT = '7f3c2b1a9e8d4c5b6a7f8e9d0c1b2a3f';
 let simulator: Simulator;
 let url: string;
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   simulator = createSimulator({
     seed: 9,
     token: TOKEN,
-    projectIds: [PROJECT],
+    projectIds: [PROJECT, OTHER_PROJECT],
     historyJobs: 3,
     runningAtStart: 0,
   });
@@ -146,5 +147,52 @@ describe('poll --once with a record the API sends broken', () => {
     expect(status.filter((line) => line.startsWith('error:'))).toEqual([]);
     // Every other job is announced; the odd one too when a later scan of the same poll lists it whole.
     expect([jobs.length - 1, jobs.length]).toContain(out.length);
+  });
+});
+
+describe('poll with several targets on the console', () => {
+  it('names the target at the start of every event, and wraps events to the columns given', async () => {
+    const out: string[] = [];
+    const command = parsePollCommand(
+      [
+        '--once',
+        '--target',
+        `ap-southeast-1/${PROJECT}@${url}`,
+        '--target',
+        `ap-southeast-1/${OTHER_PROJECT}@${url}`,
+      ],
+      {},
+    );
+    const code = await runPoll(
+      { ...command, store: { kind: 'dynalite' }, settings: { ...command.settings, announceBaseline: true } },
+      {
+        env: { HUAWEICLOUD_AUTH_TOKEN: TOKEN },
+        status: () => {},
+        out: (line) => out.push(line),
+        columns: 80,
+      },
+    );
+    expect(code).toBe(0);
+    expect(out.length).toBeGreaterThan(0);
+    for (const line of out) {
+      expect(line).toMatch(/^\d\d:\d\d:\d\d ap-southeast-1\/(0549b4a4|7f3c2b1a)… \S+ +\S+ on\b/);
+      for (const row of line.split('\n')) expect([...row].length).toBeLessThanOrEqual(80);
+    }
+    expect(out.some((line) => line.includes('/0549b4a4… '))).toBe(true);
+    expect(out.some((line) => line.includes('/7f3c2b1a… '))).toBe(true);
+  });
+
+  it('leaves the target out when one is watched', async () => {
+    const out: string[] = [];
+    const command = parsePollCommand(
+      ['--once', '--endpoint', url, '--region', 'ap-southeast-1', '--project-id', OTHER_PROJECT],
+      {},
+    );
+    await runPoll(
+      { ...command, store: { kind: 'dynalite' }, settings: { ...command.settings, announceBaseline: true } },
+      { env: { HUAWEICLOUD_AUTH_TOKEN: TOKEN }, status: () => {}, out: (line) => out.push(line) },
+    );
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.filter((line) => line.includes('ap-southeast-1/'))).toEqual([]);
   });
 });

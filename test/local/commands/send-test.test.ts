@@ -67,7 +67,10 @@ describe('parseSendTestCommand', () => {
       /--type: "exploded" must be one of started/,
     ],
     [['--region', 'r', '--project-id', 'p', '--sink', 'kafka:x'], /--sink: "kafka:x" is not a sink/],
-    [['--region', 'r', '--project-id', 'p', '--store', 'dynalite'], /send-test: Unknown option '--store'/],
+    [
+      ['--region', 'r', '--project-id', 'p', '--store', 'dynalite'],
+      /send-test: unknown flag --store \(the flags are --region, --project-id, --type, --sink\)/,
+    ],
   ])('refuses %j', (args, message) => {
     expect(() => parseSendTestCommand(args, {})).toThrow(UsageError);
     expect(() => parseSendTestCommand(args, {})).toThrow(message);
@@ -249,5 +252,29 @@ describe('runSendTest', () => {
     );
     const written = JSON.parse((await readFile(path, 'utf8')).trim());
     expect(run.stderr).toContain(`sent test event ${written.id}`);
+  });
+
+  it('says a network error when SNS cannot be reached, and exits 1', async () => {
+    const run = await runCli(
+      [
+        'send-test',
+        '--region',
+        TARGET.region,
+        '--project-id',
+        TARGET.projectId,
+        '--sink',
+        `sns:${TOPIC_ARN}`,
+      ],
+      {
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_REGION: 'eu-west-1',
+        AWS_ENDPOINT_URL_SNS: 'http://127.0.0.1:9',
+      },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: sink sns arn:\S+: network error publishing event .*ECONNREFUSED/);
+    expect(run.stderr).toContain('SNS could not be reached');
+    expect(run.stderr).not.toContain('sns:Publish');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkJobEvent, fieldPath } from '../../../shared/consumer/job-event-schema';
+import { checkJobEvent } from '../../../shared/consumer/job-event-schema';
 import { TransitionType } from '../../../shared/transition';
 import { jobEventSchema as publishedSchema, validateEvent } from '../../support/event-schema';
 import { sampleEvent } from '../publish/fixtures';
@@ -62,15 +62,5 @@ describe('checkJobEvent', () => {
     expect(problems).toHaveLength(6);
     expect(problems[0]).toMatch(/^specversion: /);
     expect(problems[5]).toMatch(/^and \d+ more$/);
-  });
-});
-
-describe('fieldPath', () => {
-  it.each<[PropertyKey[], string]>([
-    [[], '(root)'],
-    [['data', 'job', 'status'], 'data.job.status'],
-    [['Records', 0, 'body'], 'Records[0].body'],
-  ])('writes %j as %s', (path, text) => {
-    expect(fieldPath(path)).toBe(text);
   });
 });

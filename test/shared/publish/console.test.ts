@@ -29,6 +29,20 @@ describe('createConsolePublisher', () => {
     await publisher.publish([event]);
     expect(lines).toEqual([`${ansi}${consoleLine(event)}\u001b[0m`]);
   });
+
+  it('names the target and wraps to the columns it is given', async () => {
+    const lines: string[] = [];
+    const publisher = createConsolePublisher({
+      write: (line) => lines.push(line),
+      showTarget: true,
+      maxColumns: 40,
+    });
+    const event = sampleEvent('failed');
+    await publisher.publish([event]);
+    expect(lines).toEqual([consoleLine(event, { showTarget: true, maxColumns: 40 })]);
+    expect(lines[0]).toMatch(/^08:49:01 ap-southeast-1\/proj-1 failed/);
+    for (const row of lines[0]?.split('\n') ?? []) expect([...row].length).toBeLessThanOrEqual(40);
+  });
 });
 
 describe('finding 9: the console sink prints no terminal escape from job data', () => {

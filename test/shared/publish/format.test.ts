@@ -92,6 +92,45 @@ describe('consoleLine', () => {
     expect(consoleLine(sampleEvent('status_changed', {}, null))).toContain('new -> Paused');
   });
 
+  it('names the target first when asked, a long project id shortened', () => {
+    const event = sampleEvent('completed');
+    expect(consoleLine(event, { showTarget: true })).toBe(
+      '08:49:01 ap-southeast-1/proj-1 completed      BackupInstance on nosql-12f5 (inst-1) in 4m 12s',
+    );
+    const long = { ...event, data: { ...event.data, project_id: '0549b4a43100d4f32f51c01c2fe4acdb' } };
+    expect(consoleLine(long, { showTarget: true })).toMatch(/^08:49:01 ap-southeast-1\/0549b4a4… completed /);
+  });
+
+  it('fits a terminal: the instance by name alone, a long line wrapped between words onto indented rows', () => {
+    const reason = 'The backup could not be written to OBS because the bucket policy denies the service role';
+    const failed = sampleEvent('failed', {
+      fail_reason: reason,
+      instance: { id: '27a045b6bf9e46f691f81366d398cb04in06', name: 'nosql-12f5' },
+    });
+    const rows = consoleLine(failed, { maxColumns: 80, showTarget: true }).split('\n');
+    expect(rows).toEqual([
+      '08:49:01 ap-southeast-1/proj-1 failed         BackupInstance on nosql-12f5 in 4m',
+      '         12s, reason: The backup could not be written to OBS because the bucket',
+      '         policy denies the service role',
+    ]);
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(80);
+    expect(consoleLine(sampleEvent('completed'), { maxColumns: 80 })).toBe(
+      '08:49:01 completed      BackupInstance on nosql-12f5 in 4m 12s',
+    );
+  });
+
+  it('cuts a word longer than a row', () => {
+    const event = sampleEvent('failed', { fail_reason: 'x'.repeat(100) });
+    const rows = consoleLine(event, { maxColumns: 40 }).split('\n');
+    for (const row of rows) expect([...row].length).toBeLessThanOrEqual(40);
+    expect(rows.join('').replace(/ /g, '')).toContain('x'.repeat(100));
+  });
+
+  it('shows the instance id when the instance has no name, also in a terminal', () => {
+    const event = sampleEvent('completed', { instance: { id: 'inst-9', name: '' } });
+    expect(consoleLine(event, { maxColumns: 80 })).toContain('BackupInstance on inst-9 in');
+  });
+
   it('keeps a multi-line failure reason on one line', () => {
     const line = consoleLine(sampleEvent('failed', { fail_reason: 'Disk full\nretry later' }));
     expect(line).not.toContain('\n');

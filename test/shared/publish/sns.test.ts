@@ -1,7 +1,8 @@
+import { createServer } from 'node:net';
 import { PublishCommand, SNSClient, SNSServiceException, ThrottledException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PublishError, PublishThrottledError } from '../../../shared/publish/errors';
+import { PublishError, PublishNetworkError, PublishThrottledError } from '../../../shared/publish/errors';
 import { emailText, SNS_SUBJECT_MAX_CHARS } from '../../../shared/publish/format';
 import { DEADLINE_REASON } from '../../../shared/publish/publisher';
 import { createSnsPublisher } from '../../../shared/publish/sns';
@@ -152,4 +153,50 @@ describe('createSnsPublisher', () => {
     expect((error as Error).message).toContain(TOPIC_ARN);
     expect((error as Error).message).toContain('AuthorizationErrorException');
   });
+
+  it('says a DNS failure is a network error, not a missing topic or permission', async () => {
+    const cause = Object.assign(new Error('getaddrinfo ENOTFOUND sns.eu-west-1.amazonaws.com'), {
+      code: 'ENOTFOUND',
+    });
+    snsMock.on(PublishCommand).rejects(cause);
+    const { refused } = await createSnsPublisher({ topicArn: TOPIC_ARN, client }).publish([
+      sampleEvent('failed'),
+    ]);
+    const error = refused[0]?.cause;
+    expect(error).toBeInstanceOf(PublishNetworkError);
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as Error).message).toMatch(
+      /^sns: network error publishing event .* \(Error: getaddrinfo ENOTFOUND sns\.eu-west-1\.amazonaws\.com\): SNS could not be reached; check DNS/,
+    );
+    expect((error as Error).message).not.toContain('sns:Publish');
+  });
+
+  it('says a refused connection is a network error, over a real socket', async () => {
+    const port = await closedPort();
+    const offline = new SNSClient({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    });
+    try {
+      const { refused } = await createSnsPublisher({ topicArn: TOPIC_ARN, client: offline }).publish([
+        sampleEvent('failed'),
+      ]);
+      expect(refused[0]?.cause).toBeInstanceOf(PublishNetworkError);
+      expect(refused[0]?.reason).toContain('ECONNREFUSED');
+    } finally {
+      offline.destroy();
+    }
+  });
 });
+
+/** A local port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
