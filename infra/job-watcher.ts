@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -40,6 +40,17 @@ export interface WebhookSubscriptionProps {
   readonly rawMessageDelivery?: boolean;
   /**
    * Only events matching this policy are delivered.
+   * @default - every event
+   */
+  readonly filterPolicy?: FilterPolicyProps;
+}
+
+/** A person subscribed by email, with the events they get. */
+export interface EmailSubscriptionProps {
+  /** The address; SNS mails it a confirmation link first. */
+  readonly address: string;
+  /**
+   * Only events matching this policy are mailed, e.g. `{ type: ['com.huaweicloud.geminidb.job.failed'] }`.
    * @default - every event
    */
   readonly filterPolicy?: FilterPolicyProps;
@@ -135,10 +146,10 @@ export interface JobWatcherProps {
    */
   readonly fastPollSeconds?: number;
   /**
-   * Email addresses subscribed to the events.
+   * People subscribed to the events by email: an address (every event) or an address with a filter policy.
    * @default - none
    */
-  readonly emails?: readonly string[];
+  readonly emails?: readonly (string | EmailSubscriptionProps)[];
   /**
    * HTTPS endpoints subscribed to the events.
    * @default - none
@@ -269,6 +280,8 @@ export class JobWatcher extends Construct {
   readonly eventBridge: WatcherEventBridge | undefined;
   /** Poll errors, heartbeat, one per dead-letter queue, SNS delivery failures; all to `alarmTopic`. */
   readonly alarms: readonly Alarm[];
+  /** Transitions, cycles, API requests and the alarms on one page. */
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: JobWatcherProps) {
     super(scope, id);
@@ -386,7 +399,7 @@ export class JobWatcher extends Construct {
         Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),
       ),
     });
-    createWatcherDashboard(this, {
+    this.dashboard = createWatcherDashboard(this, {
       pollFunction: this.pollFunction,
       topic: this.topic,
       targets: settings.targets,
@@ -623,10 +636,20 @@ export class JobWatcher extends Construct {
     return { queue, deadLetterQueue };
   }
 
-  private subscribe(props: JobWatcherProps): void {
-    for (const email of props.emails ?? []) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+  /** Each address, with its filter policy when it has one. */
+  private subscribeEmails(emails: readonly (string | EmailSubscriptionProps)[]): void {
+    for (const email of emails) {
+      const { address, filterPolicy } = typeof email === 'string' ? { address: email } : email;
+      this.topic.addSubscription(
+        new subscriptions.EmailSubscription(address, {
+          ...(filterPolicy ? { filterPolicy: subscriptionFilters(filterPolicy) } : {}),
+        }),
+      );
     }
+  }
+
+  private subscribe(props: JobWatcherProps): void {
+    this.subscribeEmails(props.emails ?? []);
     for (const webhook of props.webhooks ?? []) {
       this.topic.addSubscription(
         new subscriptions.UrlSubscription(webhook.url, {
