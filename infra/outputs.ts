@@ -1,46 +1,12 @@
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DEFAULT_FULL_RESYNC_SECONDS } from '../shared/config';
+import { StackOutput } from '../shared/stack-outputs';
 import type { WatcherConfig } from './config';
 import { addEventBridgeOutputs } from './eventbridge';
 import type { JobWatcher } from './job-watcher';
 
-/**
- * The output keys of the watcher stack: what the docs' commands and `doctor` read with
- * `aws cloudformation describe-stacks`. Public like the CLI: add keys, never rename or drop one.
- */
-export const StackOutput = {
-  topicArn: 'TopicArn',
-  tableName: 'TableName',
-  credentialsSecret: 'CredentialsSecret',
-  alarmTopicArn: 'AlarmTopicArn',
-  pollFunctionName: 'PollFunctionName',
-  pollLogGroupName: 'PollLogGroupName',
-  failureQueueUrl: 'FailureQueueUrl',
-  dashboardName: 'DashboardName',
-  dashboardUrl: 'DashboardUrl',
-  targets: 'Targets',
-  cycleRecordedWithinSeconds: 'CycleRecordedWithinSeconds',
-  deliveryDeadLetterQueueUrl: 'DeliveryDeadLetterQueueUrl',
-  queueUrl: 'QueueUrl',
-  queueKeyArn: 'QueueKeyArn',
-  queueDeadLetterQueueUrl: 'QueueDeadLetterQueueUrl',
-  relaySecret: 'RelaySecret',
-  relaySecretName: 'RelaySecretName',
-  relayFunctionName: 'RelayFunctionName',
-  relayLogGroupName: 'RelayLogGroupName',
-  relayDeadLetterQueueUrl: 'RelayDeadLetterQueueUrl',
-  relayDestinations: 'RelayDestinations',
-} as const;
-export type StackOutput = (typeof StackOutput)[keyof typeof StackOutput];
-
-/** The dead-letter queue outputs: `doctor` checks that every one present is empty. */
-export const DEAD_LETTER_QUEUE_OUTPUTS = [
-  StackOutput.failureQueueUrl,
-  StackOutput.deliveryDeadLetterQueueUrl,
-  StackOutput.queueDeadLetterQueueUrl,
-  StackOutput.relayDeadLetterQueueUrl,
-] as const;
+export { DEAD_LETTER_QUEUE_OUTPUTS, StackOutput } from '../shared/stack-outputs';
 
 /** CloudFormation caps an output value at 4,096 characters; a longer target list is left out. */
 const MAX_OUTPUT_CHARS = 4096;
