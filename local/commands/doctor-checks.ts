@@ -171,10 +171,13 @@ function modeOf(secret: string, target: Target): string {
 /** Each target answers one jobs API request (the last hour, one page) with its credentials. */
 export async function checkJobsApi(auths: readonly TargetAuth[], now: Date): Promise<Check[]> {
   return Promise.all(
-    auths.map(async ({ target, auth, problem }) => {
+    auths.map(async ({ target, auth }) => {
       const name = `target ${targetName(target)}`;
       if (auth === undefined) {
-        return fail(`${name}: jobs API not asked (${problem})`, 'fix the credentials secret first');
+        return fail(
+          `${name}: jobs API not asked: no complete credentials for it`,
+          'fix the credentials secret first',
+        );
       }
       try {
         const api = createJobsClient({

@@ -132,7 +132,7 @@ describe('doctor', () => {
         /^✗ credentials secret, for ap-southeast-1\/\w+: AuthConfigError: No Huawei Cloud credentials are configured: .* — fix: put the credentials: aws secretsmanager put-secret-value --secret-id arn:aws:secretsmanager:\S+:secret:Broken\/huawei-\w+ --secret-string/,
       ),
       expect.stringMatching(
-        /^✗ target ap-southeast-1\/\w+: jobs API not asked \(.*\) — fix: fix the credentials secret first$/,
+        /^✗ target ap-southeast-1\/\w+: jobs API not asked: no complete credentials for it — fix: fix the credentials secret first$/,
       ),
       expect.stringMatching(
         /^✗ email subscription dba@example.com is not confirmed \(PendingConfirmation\) — fix: click the link in the mail .* aws sns subscribe --topic-arn \S+-broken --protocol email --notification-endpoint dba@example.com\)$/,
