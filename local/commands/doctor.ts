@@ -3,19 +3,21 @@ import { DEFAULT_STACK_NAME, StackOutput } from '../../shared/stack-outputs';
 import { TransitionType } from '../../shared/transition';
 import { UsageError } from '../specs';
 import {
-  awsClients,
-  type Check,
   checkCredentials,
   checkJobsApi,
-  checkOutputs,
   checkQueues,
   checkRecentPolls,
   checkRelaySecret,
   checkSubscriptions,
+} from './doctor-checks';
+import {
+  awsClients,
+  type Check,
+  checkOutputs,
   type Deployment,
   readStack,
   StackNotReadableError,
-} from './doctor-checks';
+} from './doctor-stack';
 import { runSendTest } from './send-test';
 
 /** A parsed `doctor` command line. */
