@@ -131,10 +131,17 @@ async function checkConfirmed(sns: SNSClient, topicArn: string, subscription: Su
       : 'the endpoint must visit the SubscribeURL SNS posted to it (to post it again: aws sns subscribe with the same endpoint)';
   const arn = subscription.SubscriptionArn ?? 'PendingConfirmation';
   if (arn === 'PendingConfirmation') return fail(`${name} is not confirmed (PendingConfirmation)`, fix);
-  const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
-  return Attributes?.PendingConfirmation === 'true'
-    ? fail(`${name} is not confirmed (PendingConfirmation)`, fix)
-    : pass(`${name} is confirmed`);
+  try {
+    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+    return Attributes?.PendingConfirmation === 'true'
+      ? fail(`${name} is not confirmed (PendingConfirmation)`, fix)
+      : pass(`${name} is confirmed`);
+  } catch (error) {
+    return fail(
+      `${name}: cannot read its attributes: ${describeError(error)}`,
+      'allow sns:GetSubscriptionAttributes',
+    );
+  }
 }
 
 async function listSubscriptions(sns: SNSClient, topicArn: string): Promise<Subscription[]> {
