@@ -74,4 +74,14 @@ describe('WatcherStack outputs', () => {
     // The default full resync (3600 s) plus two polls of a minute.
     full.hasOutput(StackOutput.cycleRecordedWithinSeconds, { Value: '3720' });
   });
+
+  it('leaves the targets out when their JSON passes the 4,096 characters CloudFormation allows an output', () => {
+    const targets = Array.from({ length: 100 }, (_, index) => ({
+      region: 'ap-southeast-1',
+      projectId: `${String(index).padStart(4, '0')}b4a43100d4f32f51c01c2fe4ac`,
+    }));
+    const template = Template.fromStack(watcherApp({ targets }, NO_BUNDLING).stack);
+    expect(Object.keys(template.findOutputs(StackOutput.targets))).toEqual([]);
+    template.hasOutput(StackOutput.topicArn, { Value: ref('WatcherTopic') });
+  });
 });
