@@ -76,6 +76,19 @@ export type FilterPolicy = z.infer<typeof filterPolicySchema>;
 
 const emailSchema = z.email('must be an email address');
 
+/**
+ * A person subscribed by email: an address, or an address with a filter policy on the events'
+ * message attributes, e.g. `{"address": "dba@example.com", "filterPolicy": {"type":
+ * ["com.huaweicloud.geminidb.job.failed"]}}` mails only failures.
+ */
+export const emailSubscriptionSchema = z.union(
+  [emailSchema, z.strictObject({ address: emailSchema, filterPolicy: filterPolicySchema.optional() })],
+  {
+    error: 'must be an email address, or {"address": "...", "filterPolicy": {...}} with only those two keys',
+  },
+);
+export type EmailSubscription = z.infer<typeof emailSubscriptionSchema>;
+
 /** An HTTPS endpoint subscribed to the topic. */
 export const webhookSchema = z.strictObject({
   url: z
@@ -120,8 +133,8 @@ export const watcherConfigSchema = zm.extend(zm.omit(watcherSettingsSchema, { sc
     .default(50),
   /** Minutes between polls (EventBridge Scheduler rate); the stack derives `scheduleSeconds` from it. */
   pollRateMinutes: z.int().min(1, 'must be at least 1').max(720, 'must be at most 720 (12 hours)').default(1),
-  /** People subscribed by email (each confirms by the link SNS sends). */
-  emails: z.array(emailSchema).default([]),
+  /** People subscribed by email (each confirms by the link SNS sends), each optionally filtered. */
+  emails: z.array(emailSubscriptionSchema).default([]),
   webhooks: z.array(webhookSchema).default([]),
   queue: queueSchema.optional(),
   /** Slack, Microsoft Teams and signed webhook delivery by a relay function. */

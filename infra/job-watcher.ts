@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
-import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -43,6 +43,17 @@ export interface WebhookSubscriptionProps {
   readonly rawMessageDelivery?: boolean;
   /**
    * Only events matching this policy are delivered.
+   * @default - every event
+   */
+  readonly filterPolicy?: FilterPolicyProps;
+}
+
+/** A person subscribed by email, with the events they get. */
+export interface EmailSubscriptionProps {
+  /** The address; SNS mails it a confirmation link first. */
+  readonly address: string;
+  /**
+   * Only events matching this policy are mailed, e.g. `{ type: ['com.huaweicloud.geminidb.job.failed'] }`.
    * @default - every event
    */
   readonly filterPolicy?: FilterPolicyProps;
@@ -138,10 +149,10 @@ export interface JobWatcherProps {
    */
   readonly fastPollSeconds?: number;
   /**
-   * Email addresses subscribed to the events.
+   * People subscribed to the events by email: an address (every event) or an address with a filter policy.
    * @default - none
    */
-  readonly emails?: readonly string[];
+  readonly emails?: readonly (string | EmailSubscriptionProps)[];
   /**
    * HTTPS endpoints subscribed to the events.
    * @default - none
@@ -296,6 +307,8 @@ export class JobWatcher extends Construct {
   readonly pollLogGroup: logs.LogGroup;
   /** With `hardening`: the storage key, the dead-letter queues and security groups it added. */
   readonly hardened: HardenedWatcher | undefined;
+  /** Transitions, cycles, API requests, failures per target and the alarms on one page; absent with `dashboard: false`. */
+  readonly dashboard: Dashboard | undefined;
 
   constructor(scope: Construct, id: string, props: JobWatcherProps) {
     super(scope, id);
@@ -423,14 +436,15 @@ export class JobWatcher extends Construct {
         Math.min(24 * 60, Math.max(5, 2 * Math.ceil(pollRate.toMinutes({ integral: false })))),
       ),
     });
-    if (props.dashboard ?? true) {
-      createWatcherDashboard(this, {
-        pollFunction: this.pollFunction,
-        topic: this.topic,
-        alarms: this.alarms,
-        logGroup: this.pollLogGroup,
-      });
-    }
+    this.dashboard =
+      (props.dashboard ?? true)
+        ? createWatcherDashboard(this, {
+            pollFunction: this.pollFunction,
+            topic: this.topic,
+            alarms: this.alarms,
+            logGroup: this.pollLogGroup,
+          })
+        : undefined;
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -661,10 +675,20 @@ export class JobWatcher extends Construct {
     return { queue, deadLetterQueue };
   }
 
-  private subscribe(props: JobWatcherProps): void {
-    for (const email of props.emails ?? []) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+  /** Each address, with its filter policy when it has one. */
+  private subscribeEmails(emails: readonly (string | EmailSubscriptionProps)[]): void {
+    for (const email of emails) {
+      const { address, filterPolicy } = typeof email === 'string' ? { address: email } : email;
+      this.topic.addSubscription(
+        new subscriptions.EmailSubscription(address, {
+          ...(filterPolicy ? { filterPolicy: subscriptionFilters(filterPolicy) } : {}),
+        }),
+      );
     }
+  }
+
+  private subscribe(props: JobWatcherProps): void {
+    this.subscribeEmails(props.emails ?? []);
     for (const [index, webhook] of (props.webhooks ?? []).entries()) {
       // A fixed construct id, `Webhook<index>`: one derived from the URL would carry its credentials.
       this.topic.addSubscription(

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { App, type IPolicyValidationPluginBeta1, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../shared/stack-outputs';
 import { REPO_ROOT } from './bundling';
 import type { WatcherConfig } from './config';
 import { WatcherStack } from './watcher-stack';
 
-/** Stack name unless `-c stackName=...` says otherwise. */
-export const DEFAULT_STACK_NAME = 'GeminiDbJobWatcher';
+export { DEFAULT_STACK_NAME } from '../shared/stack-outputs';
 
 /** The context of `cdk.json` (feature flags): the app uses it also when run without the CDK CLI. */
 export function cdkJsonContext(): Record<string, unknown> {

@@ -1,10 +1,11 @@
-import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { WatcherConfig } from './config';
-import { addEventBridgeOutputs, eventBridgeProps } from './eventbridge';
+import { eventBridgeProps } from './eventbridge';
 import { JobWatcher } from './job-watcher';
+import { addWatcherOutputs } from './outputs';
 
 /** Props of {@link WatcherStack}. */
 export interface WatcherStackProps extends StackProps {
@@ -17,7 +18,7 @@ const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:.+-[A
 
 /**
  * The deployable app: one {@link JobWatcher} configured from the config file, with the outputs
- * subscribers need (topic ARN, queue URL) and the table name.
+ * subscribers, operators and `doctor` need (see {@link addWatcherOutputs}).
  */
 export class WatcherStack extends Stack {
   readonly watcher: JobWatcher;
@@ -51,39 +52,7 @@ export class WatcherStack extends Stack {
     // Every resource of the stack that takes tags (what CloudFormation creates on its own gets the stack's).
     for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
 
-    new CfnOutput(this, 'TopicArn', {
-      description: 'SNS topic of the job events: subscribe here',
-      value: this.watcher.topic.topicArn,
-    });
-    new CfnOutput(this, 'TableName', {
-      description: 'DynamoDB table of job state',
-      value: this.watcher.table.tableName,
-    });
-    new CfnOutput(this, 'CredentialsSecret', {
-      description: 'Put the Huawei credentials document into this secret',
-      value: this.watcher.credentialsSecret.secretArn,
-    });
-    new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic of the alarms',
-      value: this.watcher.alarmTopic.topicArn,
-    });
-    if (this.watcher.eventBridge) addEventBridgeOutputs(this, this.watcher.eventBridge);
-    if (this.watcher.relay) {
-      new CfnOutput(this, 'RelaySecret', {
-        description: "Put the relay destinations' webhook URLs and signing keys into this secret",
-        value: this.watcher.relay.secret.secretArn,
-      });
-    }
-    if (this.watcher.queue && this.watcher.queueKey) {
-      new CfnOutput(this, 'QueueUrl', {
-        description: 'SQS queue of the job events for automation',
-        value: this.watcher.queue.queueUrl,
-      });
-      new CfnOutput(this, 'QueueKeyArn', {
-        description: 'KMS key of the queue: consumers need kms:Decrypt on it',
-        value: this.watcher.queueKey.keyArn,
-      });
-    }
+    addWatcherOutputs(this, this.watcher, config);
   }
 
   /** An existing secret by complete ARN, partial ARN or name. */

@@ -1,3 +1,4 @@
+import { parseDoctorCommand, runDoctor } from './commands/doctor';
 import { parseJobsCommand, runJobs } from './commands/jobs';
 import { parseReplayCommand, runReplay } from './commands/replay';
 import { parseSendTestCommand, runSendTest } from './commands/send-test';
@@ -53,8 +54,13 @@ export async function main(args: readonly string[]): Promise<number> {
         color: process.stdout.isTTY === true,
       });
     }
+    if (command === 'doctor') {
+      return await runDoctor(parseDoctorCommand(rest), {
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+    }
     throw new UsageError(
-      `unknown command "${command}"; use poll, simulate, send-test, jobs or replay (see --help)`,
+      `unknown command "${command}"; use poll, simulate, send-test, jobs, replay or doctor (see --help)`,
     );
   } catch (error) {
     const { text, code } = describeFatal(error, process.env);

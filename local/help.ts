@@ -12,6 +12,7 @@ Usage:
   npm run cli -- replay --since TIME [--until TIME] [--job ID] --region REGION --project-id ID
                       [--store dynalite[:DIR]|dynamodb:TABLE] [--sink console|jsonl:PATH|sns:TOPIC_ARN|eventbridge:BUS]...
                       [--dry-run]
+  npm run cli -- doctor [--stack NAME] [--region REGION] [--send-test]
   npm run cli -- --help
 
 poll
@@ -115,6 +116,17 @@ replay
   --dry-run              list the events (time, type, job, status, id) instead of publishing them
   Exit codes: 0 every sink took every event (also when none matched); 1 a sink refused one or the
               store failed; 2 a usage error.
+
+doctor
+  Checks a deployed stack from its outputs, one line each, ✓ or ✗ with the fix: the credentials
+  secret holds a complete auth mode; each target answers one jobs API request with it; every email
+  and HTTPS subscription is confirmed; each target's last recorded cycle is recent; the failure and
+  dead-letter queues are empty; the relay secret names every destination (docs/doctor.md).
+  --stack NAME           the stack (default GeminiDbJobWatcher)
+  --region REGION        its AWS region (default AWS_REGION or the AWS profile's)
+  --send-test            then publish one test event through the topic (as send-test does)
+  AWS credentials from the usual chain; secrets are read, never printed.
+  Exit codes: 0 every check holds; 1 one does not; 2 a usage error.
 
 Events are CloudEvents 1.0 (see shared/schema/job-event.schema.json).
 `;

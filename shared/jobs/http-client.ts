@@ -46,6 +46,12 @@ export interface JobsClientOptions {
   readonly maxDelayMs?: number;
   /** Injected for tests; real `setTimeout` by default. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Starts an attempt's timeout: calls `onTimeout` after `ms` unless the returned function cancels
+   * it first. Injected for tests, so whether an attempt times out never depends on machine speed;
+   * real `setTimeout` by default.
+   */
+  readonly startTimer?: (onTimeout: () => void, ms: number) => () => void;
   /** Injected for tests; `Math.random` by default. */
   readonly random?: () => number;
   /** Injected clock (epoch ms) for `Retry-After` dates; `Date.now` by default. */
@@ -67,6 +73,10 @@ type Attempt =
   | { readonly kind: 'network'; readonly error: unknown };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const realTimer = (onTimeout: () => void, ms: number) => {
+  const timer = setTimeout(onTimeout, ms);
+  return () => clearTimeout(timer);
+};
 
 function checkNumber(option: string, value: number, min: number, integer = false): number {
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
@@ -217,6 +227,7 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
   const maxDelayMs = checkNumber('maxDelayMs', options.maxDelayMs ?? DEFAULTS.maxDelayMs, 0);
   const { auth } = options;
   const sleep = options.sleep ?? realSleep;
+  const startTimer = options.startTimer ?? realTimer;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -230,7 +241,7 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
     const headers = { 'content-type': 'application/json' };
     const controller = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const cancelTimer = startTimer(() => {
       timedOut = true;
       controller.abort();
     }, attemptTimeoutMs);
@@ -265,7 +276,7 @@ export function createJobsClient(options: JobsClientOptions): JobsApi {
         ? { kind: 'timeout', timeoutMs: attemptTimeoutMs }
         : { kind: 'network', error: redactedNetworkError(error, authHeaders) };
     } finally {
-      clearTimeout(timer);
+      cancelTimer();
     }
   }
 

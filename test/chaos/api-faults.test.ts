@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RawJob } from '../../local/simulator/raw-job';
 import { type CycleDeps, type CycleReport, pollTarget } from '../../shared/cycle/cycle';
 import { CycleError } from '../../shared/cycle/errors';
-import { ApiFault, type ChaosTarget, minutesAgo, useChaosWorld } from './support/chaos-world';
+import {
+  ApiFault,
+  CHAOS_TIMEOUT_MS,
+  type ChaosTarget,
+  minutesAgo,
+  useChaosWorld,
+} from './support/chaos-world';
 import { storeSnapshot, transitionsOf } from './support/snapshot';
 
 // The jobs API misbehaving under the cycle: each fault either heals within the client's retries
@@ -109,6 +115,16 @@ describe('pollTarget on a failing jobs API', () => {
       expect(transitionsOf(publisher.events)).toEqual(['completed Running -> Completed']);
     },
   );
+
+  it('reports an answer slower than the timeout at every attempt as a timeout, without waiting for it', async () => {
+    const { deps, target, projectId, jobs } = await withBaseline(1);
+    finish(projectId, jobs[0] as RawJob);
+    world.inject(Array.from({ length: MAX_ATTEMPTS }, () => ApiFault.Slow));
+
+    await expect(pollTarget(deps, target)).rejects.toThrow(
+      new RegExp(`fetch failed: JobsTimeoutError: .*${CHAOS_TIMEOUT_MS} ms`),
+    );
+  });
 
   it('commits nothing from a scan whose second page fails at every attempt', async () => {
     const { deps, target, projectId, jobs, publisher, store } = await withBaseline(25);

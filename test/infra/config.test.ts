@@ -82,6 +82,21 @@ describe('parseWatcherConfig', () => {
       'watcher.config.json: emails[0]: must be an email address',
     ],
     [
+      'a bad address in a filtered email',
+      { ...base, emails: [{ address: 'nope', filterPolicy: { type: ['x'] } }] },
+      'watcher.config.json: emails[0].address: must be an email address',
+    ],
+    [
+      'an email filter on an attribute the events lack',
+      { ...base, emails: [{ address: 'dba@example.com', filterPolicy: { severity: ['high'] } }] },
+      'watcher.config.json: emails[0].filterPolicy.severity: is not a message attribute of the events; use type, job_name, status, previous_status, instance_id, instance_name, project_id, region',
+    ],
+    [
+      'an email object with a misspelt key',
+      { ...base, emails: [{ adress: 'dba@example.com' }] },
+      'watcher.config.json: emails[0]: must be an email address, or {"address": "...", "filterPolicy": {...}} with only those two keys',
+    ],
+    [
       'a bad alarm email',
       { ...base, alarmEmails: ['ops@example.com', 'ops'] },
       'watcher.config.json: alarmEmails[1]: must be an email address',
@@ -250,7 +265,15 @@ describe('loadWatcherConfig', () => {
       filterPolicy: { type: ['com.huaweicloud.geminidb.job.failed'], job_name: ['BackupInstance'] },
     });
     expect(config.webhooks).toHaveLength(1);
-    expect(config.emails).toHaveLength(1);
+    // People get failures and stalls, not the progress the example turns on.
+    expect(config.emails).toEqual([
+      {
+        address: 'dba-team@example.com',
+        filterPolicy: {
+          type: ['com.huaweicloud.geminidb.job.failed', 'com.huaweicloud.geminidb.job.stalled'],
+        },
+      },
+    ]);
   });
 });
 

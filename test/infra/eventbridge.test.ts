@@ -143,7 +143,7 @@ describe('JobWatcher EventBridge delivery', () => {
 describe('JobWatcher eventBridge prop', () => {
   /** A JobWatcher in a stack of a known account and region. */
   function watcher(eventBridge: ConstructorParameters<typeof JobWatcher>[2]['eventBridge']) {
-    const app = new App({ context: NO_BUNDLING });
+    const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'ap-southeast-1' } });
     const created = new JobWatcher(stack, 'Watcher', {
       targets: [{ region: 'ap-southeast-1', projectId: 'p1' }],
@@ -153,7 +153,7 @@ describe('JobWatcher eventBridge prop', () => {
   }
 
   it('takes an IEventBus and exposes a created bus', () => {
-    const app = new App({ context: NO_BUNDLING });
+    const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Stack');
     const bus = new events.EventBus(stack, 'Mine');
     const given = new JobWatcher(stack, 'Watcher', {

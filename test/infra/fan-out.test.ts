@@ -11,7 +11,7 @@ const targets = Array.from({ length: 25 }, (_, index) => ({
 }));
 
 function synth(props: Partial<JobWatcherProps>) {
-  const app = new App({ context: NO_BUNDLING });
+  const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'FanOut');
   const watcher = new JobWatcher(stack, 'Watcher', { targets, ...props });
   return { app, watcher, template: Template.fromStack(stack) };

@@ -94,7 +94,14 @@ describe('JobWatcher without subscriptions', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'AlarmTopicArn',
       'CredentialsSecret',
+      'CycleRecordedWithinSeconds',
+      'DashboardName',
+      'DashboardUrl',
+      'FailureQueueUrl',
+      'PollFunctionName',
+      'PollLogGroupName',
       'TableName',
+      'Targets',
       'TopicArn',
     ]);
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
@@ -170,6 +177,41 @@ describe('the shipped example config', () => {
       Protocol: 'sqs',
       FilterPolicy: { type: ['com.huaweicloud.geminidb.job.failed'], job_name: ['BackupInstance'] },
     });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'dba-team@example.com',
+      FilterPolicy: {
+        type: ['com.huaweicloud.geminidb.job.failed', 'com.huaweicloud.geminidb.job.stalled'],
+      },
+    });
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
+  });
+});
+
+describe('JobWatcher emails', () => {
+  it('puts the filter policy on a filtered address and none on a plain one', () => {
+    const template = Template.fromStack(
+      variant({
+        ...MINIMAL_CONFIG,
+        emails: [
+          'all@example.com',
+          {
+            address: 'failures@example.com',
+            filterPolicy: { type: ['com.huaweicloud.geminidb.job.failed'] },
+          },
+          { address: 'unfiltered@example.com' },
+        ],
+      }).stack,
+    );
+    const emails = Object.values(
+      template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+    ).map((resource) => resource.Properties as { Endpoint: string; FilterPolicy?: unknown });
+    expect(
+      Object.fromEntries(emails.map((email) => [email.Endpoint, email.FilterPolicy ?? 'every event'])),
+    ).toEqual({
+      'all@example.com': 'every event',
+      'failures@example.com': { type: ['com.huaweicloud.geminidb.job.failed'] },
+      'unfiltered@example.com': 'every event',
+    });
   });
 });

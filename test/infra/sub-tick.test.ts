@@ -9,7 +9,7 @@ import { NO_BUNDLING } from './support';
 const targets = [{ region: 'ap-southeast-1', projectId: 'p01' }];
 
 function synth(props: Partial<JobWatcherProps> = {}) {
-  const app = new App({ context: NO_BUNDLING });
+  const app = new App({ context: NO_BUNDLING, builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'SubTick');
   const watcher = new JobWatcher(stack, 'Watcher', { targets, ...props });
   return { app, watcher, template: Template.fromStack(stack) };

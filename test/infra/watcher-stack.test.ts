@@ -19,13 +19,20 @@ let stack: WatcherStack;
 let template: Template;
 let assemblyDir: string;
 
+/**
+ * The one synth of the suite that bundles with esbuild and runs CloudFormation's validator (a WASM
+ * module): about 8 s alone on a 2-core machine, over 20 s when that machine is loaded, so the hook
+ * gets far more than three times that.
+ */
+const BUNDLED_SYNTH_TIMEOUT_MS = 180_000;
+
 beforeAll(() => {
   ({ app, stack } = watcherApp(FULL_CONFIG));
   // Runs the cdk-nag plugin and CloudFormation validation; throws on any unacknowledged error.
   assemblyDir = app.synth().directory;
   template = Template.fromStack(stack);
   // A bundled synth with CloudFormation validation: over 20 s on a loaded 2-core machine.
-}, 180_000);
+}, BUNDLED_SYNTH_TIMEOUT_MS);
 
 const ref = (logicalIdPrefix: string) => ({ Ref: Match.stringLikeRegexp(`^${logicalIdPrefix}`) });
 /** The same as {@link ref}, for vitest's own matchers. */

@@ -43,11 +43,10 @@ describe('awsClientConfig', () => {
       endpoint,
     });
     const store = new DynamoDbTaskStore({ tableName: 't', client });
-    const started = Date.now();
+    // The server never answers: only the request timeout can end the call (no wall-clock measure).
     await expect(store.getCursor({ region: 'ap-southeast-1', projectId: 'p' })).rejects.toThrow(
       /timed out|timeout/i,
     );
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(server?.requests.length).toBe(2);
     client.destroy();
   });

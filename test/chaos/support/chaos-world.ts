@@ -13,10 +13,14 @@ import { TEST_OPTIONS } from '../../support/watcher-world';
 
 /** Token the chaos simulator accepts. */
 export const CHAOS_TOKEN = 'chaos-token';
-/** Per-attempt timeout of chaos clients: short, so a slow answer costs little real time. */
-export const CHAOS_TIMEOUT_MS = 150;
-/** Delay of an injected slow answer: longer than {@link CHAOS_TIMEOUT_MS}. */
-export const SLOW_ANSWER_MS = 220;
+/**
+ * Per-attempt timeout of chaos clients: the client's default, far above any answer of the local
+ * simulator on a loaded machine. An injected slow answer does not wait for it: it fires the
+ * attempt's timeout at once (see {@link slowAnswerTimers}), so no test depends on machine speed.
+ */
+export const CHAOS_TIMEOUT_MS = 10_000;
+/** Header of the injected slow answer: the chaos client treats its attempt as timed out. */
+const SLOW_ANSWER_HEADER = 'x-chaos-slow-answer';
 
 /** API faults the tests inject, as the simulator serves them. */
 export const ApiFault = {
@@ -61,7 +65,11 @@ export function faultResponse(fault: ApiFault): InjectedResponse {
     case ApiFault.Reset:
       return { reset: true };
     case ApiFault.Slow:
-      return { delayMs: SLOW_ANSWER_MS, status: 200, body: '{"total_count": 0, "jobs": []}' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', [SLOW_ANSWER_HEADER]: '1' },
+        body: '{"total_count": 0, "jobs": []}',
+      };
   }
 }
 
@@ -163,11 +171,40 @@ export function useChaosWorld(projectCount = 12) {
             sleep: async (ms) => {
               sleeps.push(ms);
             },
+            ...slowAnswerTimers(),
             ...overrides,
           });
           return { api, sleeps };
         },
       };
+    },
+  };
+}
+
+/**
+ * A client's attempt timers and fetch such that an injected slow answer times its attempt out at
+ * once, as if it had taken longer than the timeout, while every other answer has the whole (real)
+ * timeout. The client starts an attempt's timer just before it calls fetch, so the fetch takes the
+ * timer started last.
+ */
+function slowAnswerTimers(): Pick<JobsClientOptions, 'startTimer' | 'fetch'> {
+  let lastStarted: (() => void) | undefined;
+  return {
+    startTimer(onTimeout, ms) {
+      const timer = setTimeout(onTimeout, ms);
+      lastStarted = () => {
+        clearTimeout(timer);
+        onTimeout();
+      };
+      return () => clearTimeout(timer);
+    },
+    async fetch(input, init) {
+      const timeOut = lastStarted;
+      const response = await fetch(input, init);
+      if (response.headers.get(SLOW_ANSWER_HEADER) === null || timeOut === undefined) return response;
+      await response.body?.cancel();
+      timeOut();
+      throw init?.signal?.reason ?? new Error('the slow answer timed out');
     },
   };
 }

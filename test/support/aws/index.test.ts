@@ -16,9 +16,10 @@ afterAll(async () => {
 });
 
 describe('startAwsStandIns', () => {
-  it('gives the environment under which default clients of all four services reach their stand-in', async () => {
+  it('gives the environment under which default clients of every service reach their stand-in', async () => {
     expect(Object.keys(aws.env).sort()).toEqual([
       'AWS_ACCESS_KEY_ID',
+      'AWS_ENDPOINT_URL_CLOUDFORMATION',
       'AWS_ENDPOINT_URL_EVENTBRIDGE',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ENDPOINT_URL_SNS',

@@ -8,7 +8,9 @@
  * | Secrets Manager | awsJson1_1 | `AWS_ENDPOINT_URL_SECRETS_MANAGER` |
  * | EventBridge | awsJson1_1 | `AWS_ENDPOINT_URL_EVENTBRIDGE` |
  * | SQS | awsJson1_0 (awsQueryCompatible) | `AWS_ENDPOINT_URL_SQS` |
+ * | CloudFormation | awsQuery | `AWS_ENDPOINT_URL_CLOUDFORMATION` |
  */
+export { type CloudFormationStandIn, startCloudFormationStandIn } from './cloudformation';
 export { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge';
 export { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secrets-manager';
 export {
@@ -18,9 +20,16 @@ export {
   type StandIn,
   type StandInCall,
 } from './server';
-export { deliveredMessage, type PublishedMessage, type SnsStandIn, startSnsStandIn } from './sns';
+export {
+  deliveredMessage,
+  type PublishedMessage,
+  type SnsStandIn,
+  type StoredSubscription,
+  startSnsStandIn,
+} from './sns';
 export { type SentMessage, type SqsStandIn, startSqsStandIn } from './sqs';
 
+import { type CloudFormationStandIn, startCloudFormationStandIn } from './cloudformation';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './eventbridge';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secrets-manager';
 import { type SnsStandIn, startSnsStandIn } from './sns';
@@ -36,8 +45,9 @@ export const DUMMY_AWS_ENV = {
   AWS_SECRET_ACCESS_KEY: 'stand-in-secret-access-key',
 } as const;
 
-/** The four stand-ins, started together. */
+/** The stand-ins, started together. */
 export interface AwsStandIns {
+  readonly cloudFormation: CloudFormationStandIn;
   readonly sns: SnsStandIn;
   readonly secretsManager: SecretsManagerStandIn;
   readonly eventBridge: EventBridgeStandIn;
@@ -49,14 +59,16 @@ export interface AwsStandIns {
 
 /** Starts every stand-in (each on its own port). */
 export async function startAwsStandIns(): Promise<AwsStandIns> {
-  const [sns, secretsManager, eventBridge, sqs] = await Promise.all([
+  const [cloudFormation, sns, secretsManager, eventBridge, sqs] = await Promise.all([
+    startCloudFormationStandIn(),
     startSnsStandIn(),
     startSecretsManagerStandIn(),
     startEventBridgeStandIn(),
     startSqsStandIn(),
   ]);
-  const all = [sns, secretsManager, eventBridge, sqs];
+  const all = [cloudFormation, sns, secretsManager, eventBridge, sqs];
   return {
+    cloudFormation,
     sns,
     secretsManager,
     eventBridge,

@@ -1,4 +1,10 @@
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  GetSubscriptionAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  PublishBatchCommand,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_AWS_ENV } from './index';
 import { deliveredMessage, type SnsStandIn, startSnsStandIn } from './sns';
@@ -24,6 +30,39 @@ afterEach(() => {
 });
 
 describe('startSnsStandIn', () => {
+  it('lists the subscriptions of a topic, an unconfirmed one as PendingConfirmation, and describes a confirmed one', async () => {
+    const confirmed = sns.addSubscription({
+      topicArn: TOPIC,
+      protocol: 'https',
+      endpoint: 'https://hooks.example.com',
+    });
+    sns.addSubscription({
+      topicArn: TOPIC,
+      protocol: 'email',
+      endpoint: 'dba@example.com',
+      confirmed: false,
+    });
+    sns.addSubscription({
+      topicArn: FIFO_TOPIC,
+      protocol: 'sqs',
+      endpoint: 'arn:aws:sqs:ap-southeast-1:123456789012:q',
+    });
+
+    const listed = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: TOPIC }));
+    expect(listed.Subscriptions?.map((s) => [s.Protocol, s.Endpoint, s.SubscriptionArn])).toEqual([
+      ['https', 'https://hooks.example.com', confirmed.subscriptionArn],
+      ['email', 'dba@example.com', 'PendingConfirmation'],
+    ]);
+    const described = await client.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: confirmed.subscriptionArn }),
+    );
+    expect(described.Attributes).toMatchObject({
+      PendingConfirmation: 'false',
+      Protocol: 'https',
+      TopicArn: TOPIC,
+    });
+  });
+
   it('records a Publish sent by a default SNSClient through AWS_ENDPOINT_URL_SNS and answers its MessageId', async () => {
     const before = sns.published.length;
     const output = await client.send(

@@ -35,10 +35,30 @@ export interface PublishedMessage {
   readonly batchEntryId?: string;
 }
 
-/** A local SNS: `Publish` and `PublishBatch` over awsQuery. */
+/** A subscription as the stand-in holds it. */
+export interface StoredSubscription {
+  readonly topicArn: string;
+  /** `email`, `https`, `sqs`, `lambda`, ... */
+  readonly protocol: string;
+  readonly endpoint: string;
+  /** False until the subscriber confirms (email, HTTP/S): listed as `PendingConfirmation`. */
+  readonly confirmed: boolean;
+  readonly subscriptionArn: string;
+}
+
+/**
+ * A local SNS: `Publish` and `PublishBatch`, and `ListSubscriptionsByTopic` and
+ * `GetSubscriptionAttributes` on the subscriptions a test adds, over awsQuery.
+ */
 export interface SnsStandIn extends StandIn {
   /** Every accepted message, in order. */
   readonly published: readonly PublishedMessage[];
+  /** Adds a subscription to `topicArn` (confirmed unless said otherwise). */
+  addSubscription(
+    subscription: Pick<StoredSubscription, 'topicArn' | 'protocol' | 'endpoint'> & {
+      readonly confirmed?: boolean;
+    },
+  ): StoredSubscription;
 }
 
 /** Options of {@link startSnsStandIn}. */
@@ -68,6 +88,7 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
     version: '2010-03-31',
   });
   const published: PublishedMessage[] = [];
+  const subscriptions: StoredSubscription[] = [];
 
   const decode = (
     form: URLSearchParams,
@@ -122,6 +143,26 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
           .join('');
         return protocol.result(operation, `<Successful>${members}</Successful><Failed/>`);
       }
+      if (operation === 'ListSubscriptionsByTopic') {
+        const topicArn = form.get('TopicArn') ?? '';
+        const members = subscriptions
+          .filter((subscription) => subscription.topicArn === topicArn)
+          .map(subscriptionMemberXml)
+          .join('');
+        return protocol.result(operation, `<Subscriptions>${members}</Subscriptions>`);
+      }
+      if (operation === 'GetSubscriptionAttributes') {
+        const arn = form.get('SubscriptionArn') ?? '';
+        const subscription = subscriptions.find((candidate) => candidate.subscriptionArn === arn);
+        if (subscription === undefined || !subscription.confirmed) {
+          throw new AwsStandInError({
+            status: 404,
+            code: 'NotFound',
+            message: 'Subscription does not exist',
+          });
+        }
+        return protocol.result(operation, `<Attributes>${attributesXml(subscription)}</Attributes>`);
+      }
       throw new AwsStandInError({
         status: 400,
         code: 'InvalidAction',
@@ -129,7 +170,46 @@ export async function startSnsStandIn(options: SnsStandInOptions = {}): Promise<
       });
     },
   });
-  return Object.assign(standIn, { published });
+  return Object.assign(standIn, {
+    published,
+    addSubscription(
+      subscription: Pick<StoredSubscription, 'topicArn' | 'protocol' | 'endpoint'> & {
+        readonly confirmed?: boolean;
+      },
+    ): StoredSubscription {
+      const stored = {
+        ...subscription,
+        confirmed: subscription.confirmed ?? true,
+        subscriptionArn: `${subscription.topicArn}:${randomUUID()}`,
+      };
+      subscriptions.push(stored);
+      return stored;
+    },
+  });
+}
+
+/** A `ListSubscriptionsByTopic` member: an unconfirmed one has the ARN `PendingConfirmation`, as in SNS. */
+function subscriptionMemberXml(subscription: StoredSubscription): string {
+  const arn = subscription.confirmed ? subscription.subscriptionArn : 'PendingConfirmation';
+  return (
+    `<member><TopicArn>${escapeXml(subscription.topicArn)}</TopicArn><Protocol>${escapeXml(subscription.protocol)}</Protocol>` +
+    `<SubscriptionArn>${escapeXml(arn)}</SubscriptionArn><Owner>123456789012</Owner>` +
+    `<Endpoint>${escapeXml(subscription.endpoint)}</Endpoint></member>`
+  );
+}
+
+function attributesXml(subscription: StoredSubscription): string {
+  const attributes = {
+    SubscriptionArn: subscription.subscriptionArn,
+    TopicArn: subscription.topicArn,
+    Protocol: subscription.protocol,
+    Endpoint: subscription.endpoint,
+    PendingConfirmation: String(!subscription.confirmed),
+    ConfirmationWasAuthenticated: 'true',
+  };
+  return Object.entries(attributes)
+    .map(([key, value]) => `<entry><key>${key}</key><value>${escapeXml(value)}</value></entry>`)
+    .join('');
 }
 
 function optional<K extends string>(name: K, value: string | undefined): { [P in K]?: string } {

@@ -1,4 +1,9 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_AWS_ENV } from './index';
 import { type SqsStandIn, startSqsStandIn } from './sqs';
@@ -21,6 +26,25 @@ afterEach(() => {
 });
 
 describe('startSqsStandIn', () => {
+  it('answers GetQueueAttributes with the messages sent to that queue as its depth', async () => {
+    const depth = async (name: string) =>
+      (
+        await client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: sqs.queueUrl(name),
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes;
+    const before = Number((await depth('follow-ups'))?.ApproximateNumberOfMessages);
+    await client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('follow-ups'), MessageBody: 'b' }));
+    expect(await depth('follow-ups')).toEqual({
+      ApproximateNumberOfMessages: String(before + 1),
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+    expect((await depth('fan-out.fifo'))?.ApproximateNumberOfMessages).toBe('0');
+  });
+
   it('records a delayed SendMessage with its attributes and answers the MD5 the SDK checks', async () => {
     const queueUrl = sqs.queueUrl('sub-ticks');
     const output = await client.send(

@@ -28,7 +28,10 @@ export interface SentMessage {
   readonly MessageDeduplicationId?: string;
 }
 
-/** A local SQS: `SendMessage` and `SendMessageBatch` over awsJson1_0. */
+/**
+ * A local SQS: `SendMessage`, `SendMessageBatch`, and `GetQueueAttributes` with the queue depth
+ * (every message sent to a queue stays visible: nothing receives), over awsJson1_0.
+ */
 export interface SqsStandIn extends StandIn {
   /** Accepted messages, in order (each entry of a batch is one). */
   readonly sent: readonly SentMessage[];
@@ -123,6 +126,9 @@ export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<
     protocol,
     throttle: { status: 400, code: 'RequestThrottled', message: 'Request is throttled.' },
     handle(operation, request) {
+      if (operation === 'GetQueueAttributes') {
+        return protocol.result(queueAttributes(protocol.input(request), sent));
+      }
       if (operation !== 'SendMessage' && operation !== 'SendMessageBatch') {
         throw new AwsStandInError({
           status: 400,
@@ -184,6 +190,22 @@ export async function startSqsStandIn(options: SqsStandInOptions = {}): Promise<
 
 function md5(body: string): string {
   return createHash('md5').update(body).digest('hex');
+}
+
+/** The depth attributes `GetQueueAttributes` asks for; the messages sent to the queue count as visible. */
+function queueAttributes(input: Record<string, unknown>, sent: readonly SentMessage[]) {
+  const queueUrl = stringField(input, 'QueueUrl', true);
+  const queueName = new URL(queueUrl).pathname.split('/').at(-1) ?? '';
+  const depth: Record<string, string> = {
+    ApproximateNumberOfMessages: String(sent.filter((message) => message.queueName === queueName).length),
+    ApproximateNumberOfMessagesNotVisible: '0',
+    ApproximateNumberOfMessagesDelayed: '0',
+  };
+  const asked = Array.isArray(input.AttributeNames) ? (input.AttributeNames as string[]) : [];
+  const all = asked.includes('All');
+  return {
+    Attributes: Object.fromEntries(Object.entries(depth).filter(([name]) => all || asked.includes(name))),
+  };
 }
 
 function invalidValue(parameter: string, value: string, reason: string): AwsStandInError {
