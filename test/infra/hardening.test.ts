@@ -134,7 +134,7 @@ describe('hardenWatcher', { timeout: SYNTH_TIMEOUT_MS }, () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: {
         deadLetterTargetArn: {
-          'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherFollowUpQueueDeadLetterQueue'), 'Arn'],
+          'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherSubTickQueueDeadLetterQueue'), 'Arn'],
         },
         maxReceiveCount: 2,
       },
@@ -148,7 +148,7 @@ describe('hardenWatcher', { timeout: SYNTH_TIMEOUT_MS }, () => {
         {
           Name: 'QueueName',
           Value: {
-            'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherFollowUpQueueDeadLetterQueue'), 'QueueName'],
+            'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherSubTickQueueDeadLetterQueue'), 'QueueName'],
           },
         },
       ],

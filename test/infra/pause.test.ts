@@ -28,16 +28,16 @@ describe('pausePolling (enabled: false)', { timeout: SYNTH_TIMEOUT_MS }, () => {
     paused.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  it('stops the follow-up queue invoking the function, which would keep polling targets with running jobs', () => {
-    const followUp = {
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherFollowUpQueue'), 'Arn'] },
+  it('stops the sub-tick queue invoking the function, which would keep polling targets with running jobs', () => {
+    const subTicks = {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WatcherSubTickQueue'), 'Arn'] },
     };
     template(FULL_CONFIG).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      ...followUp,
+      ...subTicks,
       Enabled: Match.absent(),
     });
     const paused = template({ ...FULL_CONFIG, enabled: false });
-    paused.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ...followUp, Enabled: false });
+    paused.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ...subTicks, Enabled: false });
     paused.allResourcesProperties('AWS::Lambda::EventSourceMapping', { Enabled: false });
   });
 

@@ -11,6 +11,7 @@ const UNTAGGABLE = new Set([
   'AWS::IAM::Policy',
   'AWS::Lambda::EventInvokeConfig',
   'AWS::Lambda::Permission',
+  'AWS::Logs::QueryDefinition',
   'AWS::Scheduler::Schedule',
   'AWS::SNS::Subscription',
   'AWS::SNS::TopicPolicy',

@@ -36,9 +36,9 @@ describe('startSqsStandIn', () => {
           }),
         )
       ).Attributes;
-    const before = Number((await depth('follow-ups'))?.ApproximateNumberOfMessages);
-    await client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('follow-ups'), MessageBody: 'b' }));
-    expect(await depth('follow-ups')).toEqual({
+    const before = Number((await depth('sub-ticks'))?.ApproximateNumberOfMessages);
+    await client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('sub-ticks'), MessageBody: 'b' }));
+    expect(await depth('sub-ticks')).toEqual({
       ApproximateNumberOfMessages: String(before + 1),
       ApproximateNumberOfMessagesNotVisible: '0',
     });
