@@ -98,7 +98,7 @@ export class AllTargetsFailedError extends Error {
  */
 export function createPollHandler(deps: PollHandlerDeps) {
   const { settings, logger, metrics } = deps;
-  // Every setting but the target list and the concurrency is a cycle option (diff, lease, paging, resync).
+  // Every setting but the target list and the concurrency is a cycle option (diff, claim, paging, resync).
   const { targets: _targets, targetConcurrency: _concurrency, ...options } = settings;
 
   const poll = async (event: unknown, context: Context): Promise<PollSummary> => {

@@ -43,7 +43,7 @@ poll
   --progress-step N      emit "progressed" each time progress crosses a multiple of N percent (default 0: off)
   --stalled-after NAME=SECONDS
                          emit "stalled" once when a job named NAME runs longer (NAME * for any job; repeatable)
-  --lease-seconds N      longest a cycle holds its target's lease; a crashed cycle's work is
+  --lease-seconds N      longest a poll holds its target's claim; a crashed poll's work is
                          finished by the first cycle after it (default 120)
   --page-size N          jobs per API page: 10, 20 or 50 (default 50)
   --concurrency N        targets polled at once (default 4)

@@ -1,7 +1,7 @@
 /**
  * Time bounds of every AWS SDK client the watcher builds (DynamoDB, SNS, EventBridge, Secrets
  * Manager): a call that hangs is abandoned after {@link AWS_REQUEST_TIMEOUT_MS} and retried by the
- * SDK at most {@link AWS_MAX_ATTEMPTS} times, so no AWS call can outlive the cycle's lease or the
+ * SDK at most {@link AWS_MAX_ATTEMPTS} times, so no AWS call can outlive the poll's claim or the
  * invocation. Without `throwOnRequestTimeout` the SDK only logs a breached request timeout.
  */
 export const AWS_REQUEST_TIMEOUT_MS = 3_000;

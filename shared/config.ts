@@ -8,7 +8,7 @@ import type { DiffOptions } from './transition';
 /** Longest window the jobs API accepts (DESIGN.md: a window may span 30 days at most). */
 export const API_WINDOW_SECONDS = 30 * 24 * 3600;
 
-/** Default longest seconds a cycle holds its target's lease; longer than any cycle should take. */
+/** Default longest seconds a poll holds its target's claim; longer than any poll should take. */
 export const DEFAULT_LEASE_SECONDS = 120;
 
 /** Default seconds between full 30-day resyncs of a target (incremental cycles in between). */
@@ -97,7 +97,7 @@ export const diffOptionsSchema = z.strictObject({
 
 /** Everything a poll cycle needs to know besides its adapters. */
 export interface CycleOptions extends DiffOptions {
-  /** Longest seconds a cycle holds its target's lease (a crashed cycle's work is finished after). */
+  /** Longest seconds a poll holds its target's claim (a crashed poll's work is finished after). */
   readonly leaseSeconds: number;
   /** Jobs API page size. */
   readonly pageSize: 10 | 20 | 50;

@@ -25,8 +25,9 @@ export class CycleError extends Error {
 }
 
 /**
- * The cycle's lease expired and another cycle took the target over before this one wrote its
- * cursor. Nothing is lost (the other cycle read this one's intent), but the lease was too short.
+ * The poll's claim expired and another poll took the target over before this one wrote its
+ * cursor. Nothing is lost (its jobs are on the pending set the other poll reads), but the claim was
+ * too short.
  */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';

@@ -5,7 +5,7 @@ import { PublishError } from './errors';
 export interface PublishOptions {
   /**
    * Milliseconds from the call after which no send may start: what is left of the invocation or of
-   * the cycle's lease. Events not sent by then are refused with reason {@link DEADLINE_REASON}.
+   * the poll's claim. Events not sent by then are refused with reason {@link DEADLINE_REASON}.
    * Relative, so that the caller's clock and the sink's need not agree.
    */
   readonly budgetMs?: number;
