@@ -71,7 +71,7 @@ describe('pollTarget after a crash between record and cursor save', () => {
 });
 
 describe('pollTarget after a crash before the cursor knew the job', () => {
-  it("publishes the recorded transition of a new job that then leaves the window, found through the dead cycle's intent", async () => {
+  it("publishes the recorded transition of a new job that then leaves the window, found through the dead poll's pending set", async () => {
     const { target, projectId, store, publisher, options, api } = await world.fresh();
     world.simulator.addJob(projectId, { status: 'Completed', start_time: minutesAgo(30) });
     const deps: CycleDeps = { store, api: api().api, publishers: [publisher], options };

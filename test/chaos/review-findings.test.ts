@@ -122,7 +122,7 @@ describe('pollTarget with a baseline that the deadline cuts', () => {
   });
 });
 
-describe('pollTarget with a cycle that outlives its lease while it records', () => {
+describe('pollTarget with a poll that outlives its claim while it records', () => {
   it('does not write its older copy of a job over the newer state of the cycle that took over', async () => {
     const { target, projectId, store, publisher, options, api } = await world.fresh();
     const job = world.simulator.addJob(projectId, {

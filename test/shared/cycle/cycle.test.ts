@@ -164,7 +164,7 @@ describe('pollTarget', () => {
     expect(new Set(all.map((event) => event.id)).size).toBe(6);
   });
 
-  it("leaves a target to a live cycle's lease, and replays what that cycle left once the lease ends", async () => {
+  it("leaves a target to a live poll's claim, and replays what that poll left once the claim ends", async () => {
     let nowMs = Date.now();
     const { deps, target, publisher, projectId } = await world.fresh({ leaseSeconds: 30 }, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });

@@ -44,7 +44,7 @@ describe('pollTarget between full resyncs', () => {
     expect(idle.ddbReadUnits).toBeLessThanOrEqual(1);
   });
 
-  it('writes the lease once, each changed job twice (record, mark) and the cursor once', async () => {
+  it('writes the claim once, each changed job twice (record, mark) and the cursor once', async () => {
     const { deps, target, projectId, publisher } = await world.fresh();
     const jobs = [3, 4, 6].map((minutes) =>
       world.simulator.addJob(projectId, { start_time: minutesAgo(minutes) }),
@@ -93,7 +93,7 @@ describe('pollTarget between full resyncs', () => {
     expect(await pollTarget(deps, target)).toMatchObject({ outcome: 'idle', apiRequests: 1 });
     expect(publisher.events.map((event) => event.subject)).toEqual([old.id]);
   });
-  it('replays events a crashed cycle left pending, found through its intent once its lease ended', async () => {
+  it('replays events a crashed poll left pending, found through the pending set once its claim ended', async () => {
     let nowMs = Date.now();
     const { deps, target, projectId, publisher } = await world.fresh({}, () => nowMs);
     const job = world.simulator.addJob(projectId, { start_time: minutesAgo(5) });
