@@ -8,8 +8,8 @@ import { transitionsOf } from './support/snapshot';
 // Bugs the chaos tests found, each stated as the correct behaviour, now guarding the fixes: a slow
 // scan must not move a job back; a dead cycle's record of a job that then left the window is
 // published; and a new job recorded by a cycle that died before its cursor write (once a known
-// limit that waited for the next full resync) is published as soon as the dead cycle's lease ends,
-// because its lease named the job in its intent.
+// limit that waited for the next full resync) is published as soon as the dead poll's claim ends,
+// because its claim put the job on the cursor's pending set.
 const world = useChaosWorld(2);
 
 describe('pollTarget with overlapping cycles', () => {
