@@ -8,6 +8,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig } from '../aws-client-config';
 import type { JobEvent } from '../job-event';
@@ -133,44 +134,30 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
     const revision = revisionCondition(expectedRevision);
     const next = (expectedRevision ?? 0) + 1;
     const adds = claim.pending.length > 0;
-    const result = await this.conditional(
-      () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: this.key(target, CURSOR_SORT_KEY),
-            UpdateExpression:
-              'SET #claim = :claim, #revision = :next, #writer = :me, #baselineAt = if_not_exists(#baselineAt, :baselineAt)' +
-              (adds ? ' ADD #pending :pending' : ''),
-            ConditionExpression: `${revision.expression} AND ${CLAIM_FREE}`,
-            ExpressionAttributeNames: {
-              '#claim': 'claim',
-              '#revision': 'revision',
-              '#writer': 'writer',
-              '#baselineAt': 'baseline_at',
-              '#owner': 'owner',
-              '#until': 'until_ms',
-              ...(adds ? { '#pending': 'pending' } : {}),
-            },
-            ExpressionAttributeValues: {
-              ...revision.values,
-              ':claim': claimAttribute(claim),
-              ':next': next,
-              ':me': claim.owner,
-              ':now': nowMs,
-              ':baselineAt': claim.baselineAt,
-              ...(adds ? { ':pending': new Set(claim.pending.map(pendingEntry)) } : {}),
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
-      {
-        key: this.key(target, CURSOR_SORT_KEY),
-        isOwn: (old) => ownWrite(old as CursorItem | undefined, claim.owner, next),
+    return this.updateCursor(target, claim.owner, next, {
+      UpdateExpression:
+        'SET #claim = :claim, #revision = :next, #writer = :me, #baselineAt = if_not_exists(#baselineAt, :baselineAt)' +
+        (adds ? ' ADD #pending :pending' : ''),
+      ConditionExpression: `${revision.expression} AND ${CLAIM_FREE}`,
+      ExpressionAttributeNames: {
+        '#claim': 'claim',
+        '#revision': 'revision',
+        '#writer': 'writer',
+        '#baselineAt': 'baseline_at',
+        '#owner': 'owner',
+        '#until': 'until_ms',
+        ...(adds ? { '#pending': 'pending' } : {}),
       },
-    );
-    return result.ok;
+      ExpressionAttributeValues: {
+        ...revision.values,
+        ':claim': claimAttribute(claim),
+        ':next': next,
+        ':me': claim.owner,
+        ':now': nowMs,
+        ':baselineAt': claim.baselineAt,
+        ...(adds ? { ':pending': new Set(claim.pending.map(pendingEntry)) } : {}),
+      },
+    });
   }
 
   async saveCursor(
@@ -209,24 +196,40 @@ export class DynamoDbTaskStore implements TaskStore, EventHistory {
       values[':done'] = new Set(done.map(pendingEntry));
       update += ' DELETE #pending :done';
     }
+    return this.updateCursor(target, owner, next, {
+      UpdateExpression: update,
+      ConditionExpression: expression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * One conditional update of the cursor by `owner` to `revision`: true when it went through, or
+   * when the SDK retried it after it had landed (the refusing item is `owner`'s at `revision`).
+   */
+  private async updateCursor(
+    target: Target,
+    owner: string,
+    revision: number,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<boolean> {
+    const key = this.key(target, CURSOR_SORT_KEY);
     const result = await this.conditional(
       () =>
         this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: this.key(target, CURSOR_SORT_KEY),
-            UpdateExpression: update,
-            ConditionExpression: expression,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            Key: key,
+            ...update,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             ReturnConsumedCapacity: 'TOTAL',
           }),
         ),
-      {
-        key: this.key(target, CURSOR_SORT_KEY),
-        isOwn: (old) => ownWrite(old as CursorItem | undefined, owner, next),
-      },
+      { key, isOwn: (old) => ownWrite(old as CursorItem | undefined, owner, revision) },
     );
     return result.ok;
   }
